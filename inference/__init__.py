@@ -1,0 +1,1 @@
+"""parley.inference: EventExtractor, decoding and news-dump IO."""

@@ -1,0 +1,1 @@
+"""parley.model: the event model's config, heads and label maps."""

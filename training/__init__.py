@@ -1,0 +1,1 @@
+"""parley.training: readers, writers, dataset builder, metrics and the training loop."""

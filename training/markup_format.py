@@ -1,0 +1,176 @@
+"""An inline markup for writing labeled passages by hand, converted to `Article`s.
+
+Offsets are what hand-labelers get wrong; this format has none. A file holds
+passages, each opened by a header line:
+
+    === synth-korea-001 | 2019-02-11 | synthetic: written for parley
+    SEOUL, Feb. 11 - [North Korea](GPE nk) {declined}(DECLINE asserted agent=nk meeting=m1)
+    an invitation to [the]... [six-party talks](MEETING m1) in [Beijing](GPE bj).
+
+Header fields: id | date (may be empty) | source (may be empty). The passage
+text is every following line up to the next header, joined by newlines, with
+blank lines at either end removed.
+
+- `[span](LABEL name)` is a mention; `name` is optional and is how triggers
+  refer to it. `[he](PER he1 ->lav)` adds `coref` to mention `lav`.
+  Mentions may nest: `[[U.N.](ORG un) envoy](PER env)`.
+- `{span}(TYPE status role=name role=name,name ...)` is an event trigger.
+- `\\[`, `\\]`, `\\{`, `\\}` write a literal bracket or brace.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from parley.articles import Article, ArticleError, article_from_dict
+from parley.schema import Schema
+
+_HEADER = re.compile(r"^===\s*(?P<id>[^|]+?)\s*(?:\|\s*(?P<date>[^|]*?)\s*)?(?:\|\s*(?P<source>.*?)\s*)?$")
+
+
+@dataclass
+class _Open:
+    kind: str  # "[" mention or "{" trigger
+    start: int
+    line: int
+
+
+@dataclass
+class _Parsed:
+    text: str
+    mentions: list[dict] = field(default_factory=list)
+    events: list[dict] = field(default_factory=list)
+
+
+def parse_markup(markup: str, first_line: int = 1, where: str = "") -> _Parsed:
+    """Turn one passage's markup into plain text plus mention and event records."""
+    out: list[str] = []
+    stack: list[_Open] = []
+    parsed = _Parsed(text="")
+    names: dict[str, str] = {}
+    pending_events: list[tuple[dict, dict[str, list[str]], int]] = []
+    i, line = 0, first_line
+    length = 0
+
+    def fail(message: str, at_line: int) -> ArticleError:
+        return ArticleError(message, where or None, at_line)
+
+    while i < len(markup):
+        ch = markup[i]
+        if ch == "\\" and i + 1 < len(markup) and markup[i + 1] in "[]{}":
+            out.append(markup[i + 1])
+            length += 1
+            i += 2
+            continue
+        if ch in "[{":
+            stack.append(_Open(ch, length, line))
+            i += 1
+            continue
+        if ch in "]}":
+            if not stack or stack[-1].kind != ("[" if ch == "]" else "{"):
+                raise fail(f"unmatched {ch!r}", line)
+            opened = stack.pop()
+            if i + 1 >= len(markup) or markup[i + 1] != "(":
+                raise fail(f"{ch!r} must be followed by '(LABEL ...)'", line)
+            close = markup.find(")", i + 2)
+            if close < 0:
+                raise fail("unclosed '(' after a span", line)
+            spec = markup[i + 2 : close].split()
+            if not spec:
+                raise fail("empty '()' after a span", line)
+            span_text = "".join(out)[opened.start : length]
+            if opened.kind == "[":
+                mention = {
+                    "id": f"T{len(parsed.mentions) + 1}",
+                    "start": opened.start,
+                    "end": length,
+                    "label": spec[0],
+                    "text": span_text,
+                }
+                for extra in spec[1:]:
+                    if extra.startswith("->"):
+                        mention["coref"] = extra[2:]
+                    elif extra in names:
+                        raise fail(f"mention name {extra!r} used twice", line)
+                    else:
+                        names[extra] = mention["id"]
+                parsed.mentions.append(mention)
+            else:
+                if len(spec) < 2:
+                    raise fail("a trigger needs '(TYPE status ...)'", line)
+                event = {
+                    "id": f"E{len(parsed.events) + len(pending_events) + 1}",
+                    "type": spec[0],
+                    "status": spec[1],
+                    "trigger": {"start": opened.start, "end": length, "text": span_text},
+                }
+                roles: dict[str, list[str]] = {}
+                for extra in spec[2:]:
+                    if "=" not in extra:
+                        raise fail(f"expected role=name, got {extra!r}", line)
+                    role, targets = extra.split("=", 1)
+                    roles.setdefault(role, []).extend(t for t in targets.split(",") if t)
+                pending_events.append((event, roles, line))
+            i = close + 1
+            continue
+        if ch == "\n":
+            line += 1
+        out.append(ch)
+        length += 1
+        i += 1
+    if stack:
+        raise fail(f"unclosed {stack[-1].kind!r}", stack[-1].line)
+
+    parsed.text = "".join(out)
+    for mention in parsed.mentions:
+        if "coref" in mention:
+            if mention["coref"] not in names:
+                raise fail(f"coref to unknown mention name {mention['coref']!r}", first_line)
+            mention["coref"] = names[mention["coref"]]
+    for event, roles, at_line in pending_events:
+        arguments = []
+        for role, targets in roles.items():
+            for target in targets:
+                if target not in names:
+                    raise fail(f"event {event['type']}: {role}={target} names no mention", at_line)
+                arguments.append({"role": role, "entity": names[target]})
+        event["arguments"] = arguments
+        parsed.events.append(event)
+    return parsed
+
+
+def read_markup(path: str | Path, schema: Schema) -> Iterator[Article | ArticleError]:
+    """Yield each passage of a markup file as a validated `Article`, or its error."""
+    path = Path(path)
+    lines = path.read_text(encoding="utf-8").split("\n")
+    headers = [n for n, text in enumerate(lines) if text.startswith("===")]
+    if lines and any(t.strip() for t in lines[: headers[0] if headers else len(lines)]):
+        yield ArticleError("text before the first '=== id | date | source' header", str(path), 1)
+    for k, n in enumerate(headers):
+        match = _HEADER.match(lines[n])
+        end = headers[k + 1] if k + 1 < len(headers) else len(lines)
+        body = lines[n + 1 : end]
+        while body and not body[0].strip():
+            body.pop(0)
+            n += 1
+        while body and not body[-1].strip():
+            body.pop()
+        article_id = match.group("id") if match else None
+        try:
+            parsed = parse_markup("\n".join(body), first_line=n + 2, where=str(path))
+            record = {
+                "id": article_id,
+                "text": parsed.text,
+                "date": (match.group("date") or None) if match else None,
+                "source": (match.group("source") or None) if match else None,
+                "url": None,
+                "entities": parsed.mentions,
+                "events": parsed.events,
+            }
+            yield article_from_dict(record, schema, str(path), n + 1)
+        except ArticleError as err:
+            err.article_id = err.article_id or article_id
+            yield ArticleError(err.message, err.path or str(path), err.line, err.article_id)
