@@ -59,7 +59,7 @@ class Schema:
         statuses = tuple(_names(raw["statuses"], "statuses", origin))
 
         event_types: dict[str, EventType] = {}
-        for name, spec in _items(raw["event_types"], "event_types", origin):
+        for name, spec in _items(raw["event_types"], "event_types", origin, ordered=True):
             spec = spec or {}
             _check_keys(spec, {"description", "cameo", "cameo_by_status", "plover"}, f"event_types.{name}", origin)
             by_status = {str(k): str(v) for k, v in (spec.get("cameo_by_status") or {}).items()}
@@ -76,7 +76,7 @@ class Schema:
             )
 
         roles: dict[str, Role] = {}
-        for name, spec in _items(raw["roles"], "roles", origin):
+        for name, spec in _items(raw["roles"], "roles", origin, ordered=True):
             spec = spec or {}
             _check_keys(spec, {"description", "labels"}, f"roles.{name}", origin)
             allowed = tuple(spec.get("labels") or ())
@@ -90,21 +90,28 @@ class Schema:
         return cls(labels, event_types, roles, statuses, int(raw.get("version", 1)))
 
     def to_dict(self) -> dict[str, Any]:
-        """The YAML/JSON mapping this schema was read from (stored in checkpoints)."""
+        """The schema as JSON-ready data (stored in checkpoints and datasets).
+
+        Lists, not mappings: label ids follow this order, and JSON writers such as
+        `PretrainedConfig.save_pretrained` sort mapping keys.
+        """
         return {
             "version": self.version,
-            "mention_labels": {label: "" for label in self.mention_labels},
-            "event_types": {
-                t.name: {
+            "mention_labels": list(self.mention_labels),
+            "event_types": [
+                {
+                    "name": t.name,
                     "description": t.description,
                     "cameo": t.cameo,
                     "cameo_by_status": dict(t.cameo_by_status),
                     "plover": t.plover,
                 }
                 for t in self.event_types.values()
-            },
-            "roles": {r.name: {"description": r.description, "labels": list(r.labels)} for r in self.roles.values()},
-            "statuses": {status: "" for status in self.statuses},
+            ],
+            "roles": [
+                {"name": r.name, "description": r.description, "labels": list(r.labels)} for r in self.roles.values()
+            ],
+            "statuses": list(self.statuses),
         }
 
     def allows(self, role: str, label: str) -> bool:
@@ -120,7 +127,16 @@ def _names(value: Any, key: str, origin: str) -> list[str]:
     raise SchemaError(f"{origin}: '{key}' must be a list or a mapping")
 
 
-def _items(value: Any, key: str, origin: str) -> list[tuple[str, Any]]:
+def _items(value: Any, key: str, origin: str, ordered: bool = False) -> list[tuple[str, Any]]:
+    """(name, settings) pairs from a mapping, or from a list of settings that carry a `name` (the stored form)."""
+    if isinstance(value, list) and ordered:
+        items = []
+        for i, spec in enumerate(value):
+            if not isinstance(spec, dict) or not spec.get("name"):
+                raise SchemaError(f"{origin}: {key}[{i}] must be a mapping with a 'name'")
+            spec = dict(spec)
+            items.append((str(spec.pop("name")), spec))
+        return items
     if not isinstance(value, dict):
         raise SchemaError(f"{origin}: '{key}' must be a mapping of name -> settings")
     return [(str(k), v) for k, v in value.items()]

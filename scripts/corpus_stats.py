@@ -12,8 +12,9 @@ import argparse
 import sys
 from collections import Counter
 
-from parley.schema import load_schema
 from parley.training.readers import read_articles
+
+from parley.schema import load_schema
 
 
 def source_of(article_id: str) -> str:
@@ -59,8 +60,10 @@ def main() -> int:
     basis = groups.get("synthetic") or result.articles
     per_type = Counter(event.type for article in basis for event in article.events)
     n_events = sum(len(a.events) for a in result.articles)
-    print(f"passages={len(result.articles)} events={n_events} "
-          f"min_events_per_type={min(per_type[t] for t in schema.event_types)}")
+    print(
+        f"passages={len(result.articles)} events={n_events} "
+        f"min_events_per_type={min(per_type[t] for t in schema.event_types)}"
+    )
     return 1 if result.errors else 0
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
+import yaml
 from parley.training.scoring import PRF, empty_prediction, score_articles
 
 from parley.articles import Argument, Article, ArticleError, Entity, LabeledEvent, Trigger
-from parley.schema import Schema, load_schema
+from parley.schema import Schema, default_schema_path, load_schema
 
 SCHEMA = load_schema()
 TEXT = "Lavrov invited De Mistura to the Geneva talks on Monday. Hijab declined the invitation."
@@ -273,7 +274,7 @@ def test_prf_from_counts():
 
 
 def test_per_type_rows_add_up_and_follow_the_schema():
-    raw = SCHEMA.to_dict()
+    raw = yaml.safe_load(default_schema_path().read_text(encoding="utf-8"))  # extend the file, as a user would
     raw["event_types"]["CALL"] = {"description": "a phone call between actors"}
     schema = Schema.from_dict(raw)
     text = "Lavrov called Hijab and invited him."
