@@ -1,1 +1,11 @@
 """parley.model: the event model's config, heads and label maps."""
+
+from parley.model.configuration import ParleyConfig
+from parley.model.labels import LabelSpace
+from parley.model.modeling import ParleyModel
+from transformers import AutoConfig, AutoModel
+
+AutoConfig.register(ParleyConfig.model_type, ParleyConfig, exist_ok=True)
+AutoModel.register(ParleyConfig, ParleyModel, exist_ok=True)
+
+__all__ = ["LabelSpace", "ParleyConfig", "ParleyModel"]
