@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Install parley with its test tools and run the offline test suite.
+# torch==2.13.0 goes first: an unpinned torch would pull several GB of CUDA packages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python -m pip install -q torch==2.13.0
+python -m pip install -q -e ".[test]"
+export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_DATASETS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
+python -m pytest -q "$@"

@@ -1,0 +1,269 @@
+"""The training loop: config in, fine-tuned checkpoint out, on CPU, one GPU or many through accelerate."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from accelerate import Accelerator, skip_first_batches
+from accelerate.utils import set_seed
+from parley.model import ParleyConfig, ParleyModel
+from parley.training.collate import Collator
+from parley.training.config import RunConfig
+from parley.training.dataset_builder import build_dataset
+from parley.training.dev_metrics import dev_metrics
+from torch.utils.data import DataLoader, Sampler
+from tqdm.auto import tqdm
+from transformers import AutoConfig, AutoTokenizer, get_linear_schedule_with_warmup
+
+from parley.encoders import resolve_encoder
+
+STATE_FILE = "trainer_state.json"
+
+
+class EpochShuffleSampler(Sampler[int]):
+    """A fresh permutation each epoch from (seed, epoch) alone, so a resumed run sees the same order."""
+
+    def __init__(self, size: int, seed: int):
+        self.size, self.seed, self.epoch = size, seed, 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __iter__(self):
+        generator = torch.Generator().manual_seed(self.seed * 1000 + self.epoch)
+        return iter(torch.randperm(self.size, generator=generator).tolist())
+
+    def __len__(self) -> int:
+        return self.size
+
+
+@dataclass
+class TrainerState:
+    """Where a run stands; written with every checkpoint so `resume` continues at the same step."""
+
+    global_step: int = 0
+    epoch: int = 0
+    step_in_epoch: int = 0
+    best_metric: float | None = None
+    best_step: int | None = None
+    evaluations_without_improvement: int = 0
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _replace_dir(tmp: Path, target: Path) -> None:
+    """Move a finished folder into place so readers see the old one or the new one, never half of one."""
+    old = target.with_name(target.name + ".old")
+    if old.exists():
+        shutil.rmtree(old)
+    if target.exists():
+        os.replace(target, old)
+    os.replace(tmp, target)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def _restore_interrupted_swap(target: Path) -> None:
+    old = target.with_name(target.name + ".old")
+    if old.exists() and not target.exists():
+        os.replace(old, target)
+
+
+def latest_checkpoint(output_dir: Path) -> Path | None:
+    """The newest complete checkpoint of a run (only finished ones carry the `step-N` name)."""
+    folder = output_dir / "checkpoints"
+    if not folder.is_dir():
+        return None
+    steps = [p for p in folder.iterdir() if p.is_dir() and p.name.startswith("step-") and (p / STATE_FILE).exists()]
+    return max(steps, key=lambda p: int(p.name.split("-")[1]), default=None)
+
+
+def build_model(config: RunConfig, schema_dict: dict) -> tuple[ParleyModel, Any]:
+    """A new model on the configured encoder (pretrained weights, random heads) and its tokenizer."""
+    encoder_path = resolve_encoder(config.model.encoder)
+    model_config = ParleyConfig(
+        encoder=AutoConfig.from_pretrained(encoder_path).to_dict(),
+        encoder_name=config.model.encoder,
+        schema=schema_dict,
+        relation_representation=config.model.relation_representation,
+        head_dropout=config.model.dropout,
+        max_seq_length=config.data.max_length,
+    )
+    return ParleyModel.from_encoder(encoder_path, model_config), AutoTokenizer.from_pretrained(encoder_path)
+
+
+def train(config: RunConfig, on_step: Callable[[int], None] | None = None, quiet: bool = False) -> Path:
+    """Fine-tune the event model as the config says; return the folder of the selected model.
+
+    `on_step(global_step)` is called after every optimiser step (tests use it to interrupt a run).
+    """
+    out = Path(config.train.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    _restore_interrupted_swap(out / "model")
+    cpu = config.device == "cpu"
+    accelerator = Accelerator(mixed_precision=config.train.mixed_precision, cpu=cpu)
+    set_seed(config.train.seed)
+    log = (lambda *a: None) if quiet else accelerator.print
+
+    built = build_dataset(config)
+    if not quiet:
+        accelerator.print(built.summary.format())
+    model, tokenizer = build_model(config, built.schema.to_dict())
+    collate = Collator(pad_token_id=tokenizer.pad_token_id)
+    train_rows = built.datasets["train"]
+    if len(train_rows) == 0:
+        raise ValueError("the train split is empty: add labeled articles or change data.split")
+    sampler = EpochShuffleSampler(len(train_rows), config.train.seed)
+    # Its own generator: a DataLoader without one draws from the global RNG each time it starts an epoch, which
+    # would shift dropout in a resumed run against an uninterrupted one.
+    train_loader = DataLoader(
+        train_rows,
+        batch_size=config.train.batch_size,
+        sampler=sampler,
+        collate_fn=collate,
+        generator=torch.Generator().manual_seed(config.train.seed),
+    )
+    dev_rows = built.datasets["dev"] if "dev" in built.datasets else []
+    dev_loader = None
+    if len(dev_rows):
+        dev_loader = DataLoader(
+            dev_rows, batch_size=config.train.batch_size, collate_fn=collate, generator=torch.Generator().manual_seed(0)
+        )
+
+    decay, no_decay = [], []
+    for param in model.parameters():
+        (no_decay if param.ndim < 2 else decay).append(param)
+    optimizer = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": config.train.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=config.train.learning_rate,
+    )
+    steps_per_epoch = math.ceil(len(train_rows) / config.train.batch_size)
+    total_steps = steps_per_epoch * config.train.epochs
+    if config.train.max_steps is not None:
+        total_steps = min(total_steps, config.train.max_steps)
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(config.train.warmup_ratio * total_steps), total_steps)
+    model, optimizer, train_loader, scheduler = accelerator.prepare(model, optimizer, train_loader, scheduler)
+    if dev_loader is not None:
+        dev_loader = accelerator.prepare(dev_loader)
+
+    state = TrainerState()
+    checkpoint = latest_checkpoint(out) if config.train.resume else None
+    if config.train.resume and checkpoint is None:
+        log(f"resume: no checkpoint in {out / 'checkpoints'}; starting from scratch")
+    if checkpoint is not None:
+        accelerator.load_state(str(checkpoint))
+        state = TrainerState(**json.loads((checkpoint / STATE_FILE).read_text()))
+        log(f"resumed from {checkpoint} at step {state.global_step}")
+    (out / "run_config.json").write_text(json.dumps(config.to_dict(), indent=2))
+
+    weights = {
+        "mention": config.train.loss_weights.mention,
+        "trigger": config.train.loss_weights.trigger,
+        "relation": config.train.loss_weights.relation,
+        "status": config.train.loss_weights.status,
+    }
+
+    def save_checkpoint() -> None:
+        if not accelerator.is_main_process:
+            return
+        folder = out / "checkpoints"
+        tmp = folder / f".tmp-step-{state.global_step}"
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        accelerator.save_state(str(tmp))
+        (tmp / STATE_FILE).write_text(json.dumps(state.__dict__, indent=2))
+        _replace_dir(tmp, folder / f"step-{state.global_step}")
+        for stale in sorted(folder.glob("step-*"), key=lambda p: int(p.name.split("-")[1]))[:-2]:
+            shutil.rmtree(stale)
+
+    def save_model(target: Path) -> None:
+        if not accelerator.is_main_process:
+            return
+        tmp = target.with_name(f".tmp-{target.name}")
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        accelerator.unwrap_model(model).save_pretrained(tmp, safe_serialization=True)
+        tokenizer.save_pretrained(tmp)
+        _replace_dir(tmp, target)
+
+    def evaluate_and_select() -> bool:
+        """Score dev, keep the model if it is the best so far; True when early stopping says stop."""
+        metrics: dict[str, Any] = {"step": state.global_step, "epoch": state.epoch}
+        if running["steps"]:
+            metrics["train_loss"] = running["loss"] / running["steps"]
+            running.update(loss=0.0, steps=0)
+        if dev_loader is not None:
+            metrics.update(dev_metrics(accelerator.unwrap_model(model), dev_loader, weights))
+        model.train()
+        state.history.append(metrics)
+        log("  ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in metrics.items()))
+        # Rewritten from the state, so a resumed run never repeats or loses a line.
+        if accelerator.is_main_process:
+            tmp = out / ".metrics.jsonl.tmp"
+            tmp.write_text("".join(json.dumps(m) + "\n" for m in state.history), encoding="utf-8")
+            os.replace(tmp, out / "metrics.jsonl")
+        value = metrics.get(config.train.select_best_by)
+        if value is None:  # no dev split: the newest model is the selected one
+            save_model(out / "model")
+            return False
+        if state.best_metric is None or value > state.best_metric:
+            state.best_metric, state.best_step = value, state.global_step
+            state.evaluations_without_improvement = 0
+            save_model(out / "model")
+            return False
+        state.evaluations_without_improvement += 1
+        patience = config.train.early_stopping_patience
+        return patience is not None and state.evaluations_without_improvement >= patience
+
+    running = {"loss": 0.0, "steps": 0}  # train loss since the last evaluation
+    model.train()
+    progress = tqdm(
+        total=total_steps,
+        initial=state.global_step,
+        disable=quiet or not accelerator.is_main_process,
+        desc="train",
+        unit="step",
+    )
+    stop = state.global_step >= total_steps
+    while not stop and state.epoch < config.train.epochs:
+        sampler.set_epoch(state.epoch)
+        batches = skip_first_batches(train_loader, state.step_in_epoch) if state.step_in_epoch else train_loader
+        for batch in batches:
+            output = model(**batch, loss_weights=weights)
+            accelerator.backward(output.loss)
+            if config.train.max_grad_norm is not None:
+                accelerator.clip_grad_norm_(model.parameters(), config.train.max_grad_norm)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad()
+            state.global_step += 1
+            state.step_in_epoch += 1
+            running["loss"] += float(output.loss.detach())
+            running["steps"] += 1
+            progress.update(1)
+            progress.set_postfix(loss=f"{output.loss.item():.3f}", epoch=state.epoch)
+            end_of_epoch = state.step_in_epoch >= steps_per_epoch
+            if end_of_epoch:
+                state.epoch += 1
+                state.step_in_epoch = 0
+            every = config.train.eval_every_steps
+            due = (every is not None and state.global_step % every == 0) or (every is None and end_of_epoch)
+            if due or state.global_step >= total_steps:
+                stop = evaluate_and_select() or state.global_step >= total_steps
+                save_checkpoint()
+            if on_step is not None:
+                on_step(state.global_step)
+            if stop or end_of_epoch:
+                break
+    progress.close()
+    if not (out / "model").exists():
+        save_model(out / "model")
+    accelerator.wait_for_everyone()
+    return out / "model"
