@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from parley.model.labels import NO_ROLE, OUTSIDE
-
 from parley.schema import Schema
 
 

@@ -2,17 +2,43 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+from parley.articles import Article
 from parley.inference.extractor import EventExtractor
+from parley.training.config import config_from_dict
 from parley.training.readers import read_articles
 from parley.training.scoring import Scores, score_articles
 
 
-def evaluate(model_dir: str | Path, data: str | Path | list, batch_size: int = 32, device: str | None = None,
-             extractor: EventExtractor | None = None) -> Scores:
-    """Predict every labeled article under `data` with the model and score the predictions against the labels."""
-    extractor = extractor or EventExtractor.from_pretrained(str(model_dir), device=device)
-    gold = read_articles(data, extractor.schema).articles
+def score_extractor(extractor: EventExtractor, gold: list[Article], batch_size: int = 32) -> Scores:
+    """Predict the gold articles' texts and score the predictions against their labels."""
     predicted = [x.to_article() for x in extractor.extract(gold, batch_size=batch_size)]
     return score_articles(gold, predicted, extractor.schema)
+
+
+def evaluate(
+    model_dir: str | Path, data: str | Path | list, batch_size: int = 32, device: str | None = None
+) -> Scores:
+    """Predict every labeled article under `data` with the model and score the predictions against the labels."""
+    extractor = EventExtractor.from_pretrained(str(model_dir), device=device)
+    gold = read_articles(data, extractor.schema).articles
+    return score_extractor(extractor, gold, batch_size)
+
+
+def evaluate_run(run_dir: str | Path, splits: tuple[str, ...] = ("dev", "test"), batch_size: int = 32,
+                 device: str | None = None) -> dict[str, Scores]:
+    """End-to-end scores of a finished `parley train` run on its own held-out splits (those that have articles)."""
+    run_dir = Path(run_dir)
+    config = config_from_dict(json.loads((run_dir / "run_config.json").read_text()))
+    ids = json.loads((run_dir / "splits.json").read_text())
+    extractor = EventExtractor.from_pretrained(str(run_dir / "model"), device=device)
+    data = config.data
+    paths = [*(data.train_paths or data.paths), *(data.dev_paths or []), *(data.test_paths or [])]
+    by_id = {a.id: a for a in read_articles(paths, extractor.schema, lenient=data.lenient).articles}
+    return {
+        split: score_extractor(extractor, [by_id[i] for i in ids[split]], batch_size)
+        for split in splits
+        if ids.get(split)
+    }

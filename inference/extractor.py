@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import torch
+from transformers import AutoTokenizer
+
 from parley.inference.decoding import WordSpan, choose_role, decode_bio
 from parley.inference.events import Argument, Event, Extraction, Mention
 from parley.inference.time_resolution import resolve_extraction_times
 from parley.model import ParleyModel
 from parley.training.sentences import split_sentences, split_words
-from transformers import AutoTokenizer
 
 
 @dataclass

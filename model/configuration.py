@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from parley.model.labels import LabelSpace
 from transformers import AutoConfig, PretrainedConfig
 
+from parley.model.labels import LabelSpace
 from parley.schema import Schema
 
 RELATION_REPRESENTATIONS = ("span_pool", "span_endpoints")

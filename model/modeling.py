@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
-from parley.model.configuration import ParleyConfig
 from torch import nn
 from transformers import AutoModel, PreTrainedModel
 from transformers.utils import ModelOutput, logging
+
+from parley.model.configuration import ParleyConfig
 
 IGNORE = -100
 

@@ -8,11 +8,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from parley.training.jsonl_format import write_jsonl
-from parley.training.markup_format import read_markup
-
 from parley.articles import Article
 from parley.schema import load_schema
+from parley.training.jsonl_format import write_jsonl
+from parley.training.markup_format import read_markup
 
 
 def main() -> int:

@@ -12,12 +12,11 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from parley.training.jsonl_format import write_jsonl  # noqa: E402
-from parley.training.markup_format import parse_markup  # noqa: E402
-
 from parley.articles import Article, article_from_dict  # noqa: E402
 from parley.encoders import packaged_minilm_path  # noqa: E402
 from parley.schema import Schema, load_schema  # noqa: E402
+from parley.training.jsonl_format import write_jsonl  # noqa: E402
+from parley.training.markup_format import parse_markup  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIGS = REPO / "configs"

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 import torch
+from transformers import AutoConfig, AutoModel
+
 from parley.model import ParleyConfig, ParleyModel
 from parley.model.modeling import distance_bucket, pool_spans
-from transformers import AutoConfig, AutoModel
 
 
 @pytest.fixture

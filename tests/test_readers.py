@@ -7,13 +7,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from parley.training.brat_format import write_brat
-from parley.training.jsonl_format import read_jsonl, write_jsonl
-from parley.training.readers import read_articles
 
 from parley.articles import Article, ArticleError
 from parley.cli import main
 from parley.schema import load_schema
+from parley.training.brat_format import write_brat
+from parley.training.jsonl_format import read_jsonl, write_jsonl
+from parley.training.readers import read_articles
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SCHEMA = load_schema()

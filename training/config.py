@@ -69,7 +69,8 @@ class DataConfig:
     split: SplitRatios = _field(SplitRatios())
     # Skip articles that break the schema (each one's error is reported) instead of stopping.
     lenient: bool = False
-    # Explicit splits: when train_paths is set, `paths` and `split` are not used.
+    # Explicit splits: when train_paths is set, `paths` and `split` are not used. test_paths alone may go with
+    # `paths` when split.test is 0: `paths` is split into train/dev by ratio and test_paths is the test split.
     train_paths: list[str] | None = None
     dev_paths: list[str] | None = None
     test_paths: list[str] | None = None
@@ -315,8 +316,13 @@ def _check_cross_fields(config: RunConfig) -> None:
     if abs(total - 1.0) > 1e-6:
         raise ConfigError(f"data.split: train + dev + test must sum to 1, got {total:g}")
     if data.train_paths is None:
-        if data.dev_paths is not None or data.test_paths is not None:
-            raise ConfigError("data.train_paths: required when data.dev_paths or data.test_paths is set")
+        if data.dev_paths is not None:
+            raise ConfigError("data.train_paths: required when data.dev_paths is set")
+        if data.test_paths is not None and ratios.test != 0:
+            raise ConfigError(
+                f"data.test_paths: with data.paths and no data.train_paths, data.split.test must be 0 "
+                f"(the test split is data.test_paths), got {ratios.test:g}"
+            )
         if not data.paths:
             raise ConfigError("data.paths: expected at least one file or folder (or set data.train_paths)")
     elif not data.train_paths:

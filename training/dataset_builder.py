@@ -31,7 +31,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from parley.articles import Article, Entity, LabeledEvent
+from parley.encoders import resolve_encoder
 from parley.model.labels import NO_ROLE, OUTSIDE, LabelSpace
+from parley.schema import Schema, load_schema
 from parley.training.alignment import IGNORE_INDEX, align_labels, word_span_to_token_span
 from parley.training.build_summary import BuildSummary, SplitCounts
 from parley.training.config import RunConfig
@@ -39,10 +42,6 @@ from parley.training.readers import read_articles
 from parley.training.sentences import split_sentences, split_words
 from parley.training.splits import SPLITS, assign_splits, group_articles, normalise_sentence
 from parley.training.windows import plan_windows
-
-from parley.articles import Article, Entity, LabeledEvent
-from parley.encoders import resolve_encoder
-from parley.schema import Schema, load_schema
 
 # Word tag of a word that carries no label in a row (ClassLabel's "missing" value).
 UNLABELED = -1
@@ -541,6 +540,19 @@ def _read_and_split(
         grouped = group_articles(texts)
         split_of = assign_splits(grouped, data.split, data.split_seed)
         groups = len(grouped)
+        if data.test_paths is not None:
+            # data.paths is split into train/dev by ratio (split.test is 0); the test split is data.test_paths.
+            result = read_articles(data.test_paths, schema, lenient=data.lenient)
+            skipped += [str(error) for error in result.errors]
+            for article in result.articles:
+                if article.id in split_of:
+                    raise ValueError(
+                        f"{article.origin}: article {article.id!r} is in both data.paths and data.test_paths"
+                    )
+                split_of[article.id] = "test"
+                articles.append(article)
+            notes.append("test split comes from data.test_paths; data.paths is split into train/dev by ratio")
+            groups += len(result.articles)
     if not any(split == "train" for split in split_of.values()):
         where = data.train_paths if data.train_paths is not None else data.paths
         raise ValueError(f"no valid labeled articles for train under {where}")

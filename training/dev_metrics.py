@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import torch
-from parley.model.modeling import IGNORE
 from seqeval.metrics import f1_score
 from seqeval.scheme import IOB2
+
+from parley.model.modeling import IGNORE
 
 DEV_METRICS = ("mention_f1", "trigger_classification_f1", "argument_classification_f1", "status_accuracy")
 

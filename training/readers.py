@@ -6,10 +6,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from parley.training.jsonl_format import read_jsonl
-
 from parley.articles import Article, ArticleError
 from parley.schema import Schema, load_schema
+from parley.training.jsonl_format import read_jsonl
 
 
 @dataclass

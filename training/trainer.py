@@ -6,6 +6,7 @@ import json
 import math
 import os
 import shutil
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,16 +15,16 @@ from typing import Any
 import torch
 from accelerate import Accelerator, skip_first_batches
 from accelerate.utils import set_seed
-from parley.model import ParleyConfig, ParleyModel
-from parley.training.collate import Collator
-from parley.training.config import RunConfig
-from parley.training.dataset_builder import build_dataset
-from parley.training.dev_metrics import dev_metrics
 from torch.utils.data import DataLoader, Sampler
 from tqdm.auto import tqdm
 from transformers import AutoConfig, AutoTokenizer, get_linear_schedule_with_warmup
 
 from parley.encoders import resolve_encoder
+from parley.model import ParleyConfig, ParleyModel
+from parley.training.collate import Collator
+from parley.training.config import RunConfig
+from parley.training.dataset_builder import build_dataset
+from parley.training.dev_metrics import dev_metrics
 
 STATE_FILE = "trainer_state.json"
 
@@ -108,6 +109,8 @@ def train(config: RunConfig, on_step: Callable[[int], None] | None = None, quiet
     out.mkdir(parents=True, exist_ok=True)
     _restore_interrupted_swap(out / "model")
     cpu = config.device == "cpu"
+    if config.device.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(f"device: {config.device!r} asked for, but torch sees no CUDA GPU (use device=auto or cpu)")
     accelerator = Accelerator(mixed_precision=config.train.mixed_precision, cpu=cpu)
     set_seed(config.train.seed)
     log = (lambda *a: None) if quiet else accelerator.print
@@ -154,6 +157,13 @@ def train(config: RunConfig, on_step: Callable[[int], None] | None = None, quiet
         dev_loader = accelerator.prepare(dev_loader)
 
     state = TrainerState()
+    if not config.train.resume and (out / "checkpoints").exists():
+        # A fresh run in a used folder: the old checkpoints must not be resumed into this run later.
+        log(
+            f"note: {out} holds an earlier run; replacing its checkpoints (train.resume=true continues it)"
+        )
+        shutil.rmtree(out / "checkpoints")
+        (out / "metrics.jsonl").unlink(missing_ok=True)
     checkpoint = latest_checkpoint(out) if config.train.resume else None
     if config.train.resume and checkpoint is None:
         log(f"resume: no checkpoint in {out / 'checkpoints'}; starting from scratch")
@@ -162,6 +172,8 @@ def train(config: RunConfig, on_step: Callable[[int], None] | None = None, quiet
         state = TrainerState(**json.loads((checkpoint / STATE_FILE).read_text()))
         log(f"resumed from {checkpoint} at step {state.global_step}")
     (out / "run_config.json").write_text(json.dumps(config.to_dict(), indent=2))
+    splits = {name: list(dict.fromkeys(rows["article_id"])) for name, rows in built.datasets.items()}
+    (out / "splits.json").write_text(json.dumps(splits, indent=2))
 
     weights = {
         "mention": config.train.loss_weights.mention,
@@ -198,7 +210,9 @@ def train(config: RunConfig, on_step: Callable[[int], None] | None = None, quiet
         metrics: dict[str, Any] = {"step": state.global_step, "epoch": state.epoch}
         if running["steps"]:
             metrics["train_loss"] = running["loss"] / running["steps"]
-            running.update(loss=0.0, steps=0)
+            metrics["train_seconds"] = running["seconds"]
+            metrics["train_tokens"] = int(running["tokens"])
+            running.update(loss=0.0, steps=0, seconds=0.0, tokens=0)
         if dev_loader is not None:
             metrics.update(dev_metrics(accelerator.unwrap_model(model), dev_loader, weights))
         model.train()
@@ -222,7 +236,8 @@ def train(config: RunConfig, on_step: Callable[[int], None] | None = None, quiet
         patience = config.train.early_stopping_patience
         return patience is not None and state.evaluations_without_improvement >= patience
 
-    running = {"loss": 0.0, "steps": 0}  # train loss since the last evaluation
+    # Train loss, time and real (unpadded) tokens since the last evaluation.
+    running = {"loss": 0.0, "steps": 0, "seconds": 0.0, "tokens": 0}
     model.train()
     progress = tqdm(
         total=total_steps,
@@ -236,6 +251,7 @@ def train(config: RunConfig, on_step: Callable[[int], None] | None = None, quiet
         sampler.set_epoch(state.epoch)
         batches = skip_first_batches(train_loader, state.step_in_epoch) if state.step_in_epoch else train_loader
         for batch in batches:
+            started = time.perf_counter()
             output = model(**batch, loss_weights=weights)
             accelerator.backward(output.loss)
             if config.train.max_grad_norm is not None:
@@ -247,6 +263,8 @@ def train(config: RunConfig, on_step: Callable[[int], None] | None = None, quiet
             state.step_in_epoch += 1
             running["loss"] += float(output.loss.detach())
             running["steps"] += 1
+            running["tokens"] += int(batch["attention_mask"].sum())
+            running["seconds"] += time.perf_counter() - started
             progress.update(1)
             progress.set_postfix(loss=f"{output.loss.item():.3f}", epoch=state.epoch)
             end_of_epoch = state.step_in_epoch >= steps_per_epoch
