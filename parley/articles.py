@@ -174,8 +174,9 @@ def article_from_dict(raw: Any, schema: Schema, path: str | None = None, line: i
         t_start, t_end = _span(trigger, text, f"event {evid} trigger", fail)
         arguments: list[Argument] = []
         for j, arg in enumerate(_list(item.get("arguments"), f"event {evid} arguments", fail)):
-            if not isinstance(arg, dict) or set(arg) - {"role", "entity"}:
-                raise fail(f"event {evid} arguments[{j}] must be an object with 'role' and 'entity'")
+            # "score" is what predictions add (SCHEMA.md section 6); labeled data has none.
+            if not isinstance(arg, dict) or set(arg) - {"role", "entity", "score"}:
+                raise fail(f"event {evid} arguments[{j}] must be an object with 'role', 'entity' (and 'score')")
             role, target = arg.get("role"), arg.get("entity")
             if role not in schema.roles:
                 raise fail(f"event {evid}: unknown role {role!r}; expected one of {list(schema.roles)}")

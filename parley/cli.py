@@ -46,6 +46,8 @@ def _cmd_build_dataset(args: argparse.Namespace) -> int:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
+    import json
+
     from parley.training.config import ConfigError, load_config
     from parley.training.trainer import train
 
@@ -57,6 +59,12 @@ def _cmd_train(args: argparse.Namespace) -> int:
         return 1
     model_dir = train(config)
     print(f"model saved to {model_dir}")
+    from parley.inference.evaluate import evaluate_run
+
+    for split, scores in evaluate_run(model_dir.parent).items():
+        print(f"\n== {split} split, end to end (SCHEMA.md section 7)")
+        print(scores.format_table())
+        (model_dir.parent / f"scores_{split}.json").write_text(json.dumps(scores.to_dict(), indent=2))
     return 0
 
 
