@@ -43,9 +43,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from keyword_baseline import KeywordBaseline  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
+from transformers.utils import logging as transformers_logging  # noqa: E402
+
 from parley.articles import Article  # noqa: E402
 from parley.inference.extractor import EventExtractor  # noqa: E402
-from parley.schema import Schema, load_schema  # noqa: E402
+from parley.schema import load_schema  # noqa: E402
 from parley.training.config import RunConfig, config_from_dict, load_config  # noqa: E402
 from parley.training.jsonl_format import write_jsonl  # noqa: E402
 from parley.training.readers import read_articles  # noqa: E402
@@ -56,10 +58,12 @@ from parley.training.trainer import train  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CONFIG = REPO / "configs" / "train" / "heldout_seeds.yaml"
-# Chosen so that the whole report takes about 40 minutes on 2 free CPU cores (see the report notes).
-DEFAULT_EPOCHS = 4
-# Four seed articles make a few optimiser steps per epoch; these runs are cheap, so they get more epochs.
-DEFAULT_SEED_EPOCHS = 20
+# The whole report in about 40 minutes on 2 free CPU cores. One epoch of every run of (b)-(d) together is
+# about 8 epochs' worth of (b) (~75 s each: 1,121 training windows), ~580 s; one epoch of the five (a) runs
+# is ~27 s; loading, building and predicting add ~20 s a run: 3 * 580 + 12 * 27 + 13 * 20 = ~2,330 s.
+DEFAULT_EPOCHS = 3
+# Four seed articles make ~5 optimiser steps an epoch; these runs are cheap, so they get more epochs.
+DEFAULT_SEED_EPOCHS = 12
 CURVE_FRACTIONS = (0.25, 0.5)
 CURVE_SEED = 13
 TOP_CONFUSIONS = 8
@@ -84,6 +88,9 @@ class Setting:
     train_seconds: float = 0.0
     runs: int = 0
     trained: bool = True
+    # Training articles of each run (a fold's count for (a) and (c)); points of the learning curve are marked.
+    train_articles: int = 0
+    curve: bool = False
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -102,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
+    transformers_logging.disable_progress_bar()  # one bar per load and save would bury the progress lines
     base = load_config(args.config, args.overrides)
     if base.data.test_paths is None or base.data.train_paths is not None:
         parser.error(f"{args.config}: expected data.paths (synthetic) and data.test_paths (seeds), no train_paths")
@@ -119,17 +127,19 @@ def main(argv: list[str] | None = None) -> int:
     data_dir = work / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
     log = _Progress(1 + len(CURVE_FRACTIONS) + 2 * len(held_out))
-    runner = _Runner(work, args.keep_models, log)
+    runner = _Runner(args.keep_models, log)
 
     # (b) first: its splits.json fixes the synthetic train/dev split every later run reuses.
-    synthetic = Setting("synthetic", "(b) synthetic only")
+    synthetic = Setting("synthetic", "(b) synthetic only", curve=True)
     config = copy.deepcopy(base)
     config.data.test_paths = [str(_write(data_dir / "held-out-seeds.jsonl", held_out))]
+    config.train.output_dir = str(work / "runs" / synthetic.key)
     synthetic_run = runner.run(synthetic, config, held_out)
     splits = json.loads((synthetic_run / "splits.json").read_text(encoding="utf-8"))
     by_id = {a.id: a for a in read_articles(base.data.paths, schema, lenient=base.data.lenient).articles}
     synthetic_train = [by_id[i] for i in splits["train"]]
     synthetic_dev = [by_id[i] for i in splits["dev"]]
+    synthetic.train_articles = len(synthetic_train)
     train_file = _write(data_dir / "synthetic-train.jsonl", synthetic_train)
     dev_paths = [str(_write(data_dir / "synthetic-dev.jsonl", synthetic_dev))] if synthetic_dev else None
 
@@ -139,14 +149,16 @@ def main(argv: list[str] | None = None) -> int:
     curve = []
     for fraction in CURVE_FRACTIONS:
         sample = order[: max(1, round(fraction * len(order)))]
-        setting = Setting(f"synthetic_{round(100 * fraction)}", f"(d) synthetic {round(100 * fraction)}%")
-        part = _write(data_dir / f"synthetic-{round(100 * fraction)}.jsonl", sample)
+        percent = round(100 * fraction)
+        setting = Setting(f"synthetic_{percent}", f"(d) synthetic {percent}%", train_articles=len(sample), curve=True)
+        part = _write(data_dir / f"synthetic-{percent}.jsonl", sample)
         runner.run(setting, _explicit(base, [part], dev_paths, held_out, data_dir, setting.key), held_out)
         curve.append(setting)
 
     # (c) and (a): leave one seed out; the other seeds (all of them, also in --quick) train.
     mixed = Setting("synthetic_plus_seeds", "(c) synthetic + seeds (leave one seed out)")
-    seeds_only = Setting("seeds_only", "(a) seeds only (leave one seed out)")
+    mixed.train_articles = len(synthetic_train) + len(seeds) - 1
+    seeds_only = Setting("seeds_only", "(a) seeds only (leave one seed out)", train_articles=len(seeds) - 1)
     for seed in held_out:
         rest = _write(data_dir / f"seeds-without-{seed.id}.jsonl", [a for a in seeds if a.id != seed.id])
         name = f"{mixed.key}-{seed.id}"
@@ -177,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         "work_dir": str(work),
         "seconds": round(time.perf_counter() - started, 1),
     }
-    report = build_report(settings, synthetic, held_out, schema, meta)
+    report = build_report(settings, held_out, meta)
     print(format_text(report))
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -198,13 +210,11 @@ class _Progress:
 class _Runner:
     """Trains one run, predicts its held-out seeds and adds them to a setting."""
 
-    def __init__(self, work: Path, keep_models: bool, log: _Progress):
-        self.work, self.keep_models, self.log = work, keep_models, log
+    def __init__(self, keep_models: bool, log: _Progress):
+        self.keep_models, self.log = keep_models, log
 
     def run(self, setting: Setting, config: RunConfig, gold: list[Article]) -> Path:
-        out = self.work / "runs" / (config.train.output_dir if setting.runs else setting.key)
-        out = Path(config.train.output_dir) if Path(config.train.output_dir).is_absolute() else out
-        config.train.output_dir = str(out)
+        out = Path(config.train.output_dir)
         config = config_from_dict(config.to_dict())  # the same loud validation as a config file
         began = time.perf_counter()
         model_dir = train(config, quiet=True)
@@ -274,14 +284,11 @@ def _argument_items(article: Article, event: Any) -> list[tuple[int, int, str]]:
     return items
 
 
-def build_report(
-    settings: list[Setting], full_curve: Setting, gold: list[Article], schema: Schema, meta: dict[str, Any]
-) -> dict[str, Any]:
+def build_report(settings: list[Setting], gold: list[Article], meta: dict[str, Any]) -> dict[str, Any]:
     """The report as JSON-ready data: scores per setting, per-type scores, confusions and the final table."""
     trained = [s for s in settings if s.trained]
     best = max(trained, key=lambda s: (s.scores.argument_cls.f1, s.scores.trigger_cls.f1))
     baseline = next(s for s in settings if not s.trained)
-    curve_rows = [s for s in settings if s.key.startswith(f"{full_curve.key}_")] + [full_curve]
     per_type = {}
     found = {}
     for setting in (best, baseline):
@@ -302,29 +309,26 @@ def build_report(
                 "title": s.title,
                 "runs": s.runs,
                 "train_seconds": round(s.train_seconds, 1),
+                "train_articles": s.train_articles,
                 "scores": s.scores.to_dict(),
             }
             for s in settings
         },
         "learning_curve": [
-            {"setting": s.key, "articles": _curve_size(s, full_curve, meta), "argument_cls_f1": s.scores.argument_cls.f1,
-             "trigger_cls_f1": s.scores.trigger_cls.f1}
-            for s in curve_rows
-        ],  # fmt: skip
+            {
+                "setting": s.key,
+                "articles": s.train_articles,
+                "argument_cls_f1": s.scores.argument_cls.f1,
+                "trigger_cls_f1": s.scores.trigger_cls.f1,
+            }
+            for s in sorted((s for s in settings if s.curve), key=lambda s: s.train_articles)
+        ],
         "best_model": best.key,
         "baseline": baseline.key,
         "per_type": per_type,
         "confusions": found,
         "table": [{"setting": s.title, **{name: value(s.scores) for name, value in TABLE_COLUMNS}} for s in settings],
     }
-
-
-def _curve_size(setting: Setting, full: Setting, meta: dict[str, Any]) -> int:
-    total = meta["synthetic_train_articles"]
-    if setting is full:
-        return total
-    fraction = int(setting.key.rsplit("_", 1)[1]) / 100
-    return max(1, round(fraction * total))
 
 
 def _title(report: dict[str, Any], key: str) -> str:
@@ -355,9 +359,7 @@ def _per_type_rows(report: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     rows = []
     for name, ours in report["per_type"][best].items():
         theirs = report["per_type"][baseline][name]
-        rows.append(
-            [name, str(ours["gold_triggers"]), *_type_cells(ours), *_type_cells(theirs)]
-        )
+        rows.append([name, str(ours["gold_triggers"]), *_type_cells(ours), *_type_cells(theirs)])
     return columns, rows
 
 
@@ -379,19 +381,24 @@ def _confusion_lines(report: dict[str, Any], key: str) -> list[str]:
 
 def _plain_table(columns: list[str], rows: list[list[str]]) -> list[str]:
     widths = [max(len(columns[i]), *(len(r[i]) for r in rows)) for i in range(len(columns))]
-    fmt = lambda cells: "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))  # noqa: E731
-    return [fmt(columns), fmt(["-" * w for w in widths]), *(fmt(r) for r in rows)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        )
+
+    return [line(columns), line(["-" * w for w in widths]), *(line(r) for r in rows)]
 
 
 def format_text(report: dict[str, Any]) -> str:
     """The report as plain text for the terminal."""
     lines = _header(report) + [""]
-    for key, setting in report["settings"].items():
+    for setting in report["settings"].values():
         s = setting["scores"]
+        cost = f"{setting['runs']} run(s), {setting['train_seconds']:.0f} s training" if setting["runs"] else "rules"
         lines.append(
             f"{setting['title']}: trigger cls F1 {s['trigger_cls']['f1']:.3f}, argument cls F1 "
-            f"{s['argument_cls']['f1']:.3f}, status acc {s['status']['accuracy']:.3f} "
-            f"({setting['runs']} run(s), {setting['train_seconds']:.0f} s training)"
+            f"{s['argument_cls']['f1']:.3f}, status acc {s['status']['accuracy']:.3f} ({cost})"
         )
     lines.append("")
     lines.append("Learning curve (synthetic training articles -> argument cls F1 / trigger cls F1):")
@@ -426,7 +433,7 @@ def format_markdown(report: dict[str, Any]) -> str:
     lines += _markdown_table(*_per_type_rows(report)) + [""]
     for key in (report["best_model"], report["baseline"]):
         lines += [f"## Most common confusions: {_title(report, key)}", ""]
-        lines += [line.strip().replace("  ", "", 1) and f"- {line.strip()}" for line in _confusion_lines(report, key)]
+        lines += [f"- {line.strip()}" for line in _confusion_lines(report, key)]
         lines.append("")
     return "\n".join(lines)
 

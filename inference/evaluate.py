@@ -18,17 +18,16 @@ def score_extractor(extractor: EventExtractor, gold: list[Article], batch_size: 
     return score_articles(gold, predicted, extractor.schema)
 
 
-def evaluate(
-    model_dir: str | Path, data: str | Path | list, batch_size: int = 32, device: str | None = None
-) -> Scores:
+def evaluate(model_dir: str | Path, data: str | Path | list, batch_size: int = 32, device: str | None = None) -> Scores:
     """Predict every labeled article under `data` with the model and score the predictions against the labels."""
     extractor = EventExtractor.from_pretrained(str(model_dir), device=device)
     gold = read_articles(data, extractor.schema).articles
     return score_extractor(extractor, gold, batch_size)
 
 
-def evaluate_run(run_dir: str | Path, splits: tuple[str, ...] = ("dev", "test"), batch_size: int = 32,
-                 device: str | None = None) -> dict[str, Scores]:
+def evaluate_run(
+    run_dir: str | Path, splits: tuple[str, ...] = ("dev", "test"), batch_size: int = 32, device: str | None = None
+) -> dict[str, Scores]:
     """End-to-end scores of a finished `parley train` run on its own held-out splits (those that have articles)."""
     run_dir = Path(run_dir)
     config = config_from_dict(json.loads((run_dir / "run_config.json").read_text()))

@@ -86,6 +86,7 @@ def test_resume_reaches_same_step_and_weights(config_for):
     state = json.loads((latest_checkpoint(resumed.parent) / "trainer_state.json").read_text())
     whole_state = json.loads((latest_checkpoint(whole.parent) / "trainer_state.json").read_text())
     assert state["global_step"] == whole_state["global_step"]
+
     def timeless(history: list[dict]) -> list[dict]:
         return [{k: v for k, v in h.items() if k != "train_seconds"} for h in history]
 
