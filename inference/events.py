@@ -66,8 +66,14 @@ class Extraction:
             if key in ids:
                 continue
             ids[key] = f"T{len(ids) + 1}"
-            record = {"id": ids[key], "start": mention.start, "end": mention.end, "label": mention.label,
-                      "text": mention.text, "score": round(mention.score, 4)}
+            record = {
+                "id": ids[key],
+                "start": mention.start,
+                "end": mention.end,
+                "label": mention.label,
+                "text": mention.text,
+                "score": round(mention.score, 4),
+            }
             if mention.resolved is not None:
                 record["resolved"] = mention.resolved
             entities.append(record)
@@ -76,23 +82,42 @@ class Extraction:
             arguments = []
             for argument in event.arguments:
                 m = argument.mention
-                arguments.append({"role": argument.role, "entity": ids[(m.start, m.end, m.label)],
-                                  "score": round(argument.score, 4)})
-            events.append({
-                "id": f"E{n}", "type": event.type, "status": event.status,
-                "trigger": {"start": event.trigger.start, "end": event.trigger.end, "text": event.trigger.text},
-                "arguments": arguments, "score": round(event.score, 4), "status_score": round(event.status_score, 4),
-            })
-        return {"id": self.article_id, "text": self.text, "date": self.date, "source": self.source, "url": self.url,
-                "entities": entities, "events": events}
+                arguments.append(
+                    {"role": argument.role, "entity": ids[(m.start, m.end, m.label)], "score": round(argument.score, 4)}
+                )
+            events.append(
+                {
+                    "id": f"E{n}",
+                    "type": event.type,
+                    "status": event.status,
+                    "trigger": {"start": event.trigger.start, "end": event.trigger.end, "text": event.trigger.text},
+                    "arguments": arguments,
+                    "score": round(event.score, 4),
+                    "status_score": round(event.status_score, 4),
+                }
+            )
+        return {
+            "id": self.article_id,
+            "text": self.text,
+            "date": self.date,
+            "source": self.source,
+            "url": self.url,
+            "entities": entities,
+            "events": events,
+        }
 
     def to_article(self) -> Article:
         """The prediction as a labeled `Article` (scores dropped), e.g. for scoring against gold."""
         record = self.to_record()
         entities = [Entity(e["id"], e["start"], e["end"], e["label"], e["text"]) for e in record["entities"]]
         events = [
-            LabeledEvent(e["id"], e["type"], e["status"], Trigger(**e["trigger"]),
-                         [LabeledArgument(a["role"], a["entity"]) for a in e["arguments"]])
+            LabeledEvent(
+                e["id"],
+                e["type"],
+                e["status"],
+                Trigger(**e["trigger"]),
+                [LabeledArgument(a["role"], a["entity"]) for a in e["arguments"]],
+            )
             for e in record["events"]
         ]
         return Article(record["id"], self.text, self.date, self.source, self.url, entities, events)

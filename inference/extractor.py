@@ -70,8 +70,14 @@ def _as_article(item: Any) -> dict[str, Any]:
 class EventExtractor:
     """A trained parley model with its tokenizer, ready to extract events."""
 
-    def __init__(self, model: ParleyModel, tokenizer, device: str | torch.device | None = None,
-                 thresholds: Thresholds | None = None, window_overlap: int = 16):
+    def __init__(
+        self,
+        model: ParleyModel,
+        tokenizer,
+        device: str | torch.device | None = None,
+        thresholds: Thresholds | None = None,
+        window_overlap: int = 16,
+    ):
         if device is None:
             device = "cuda" if torch.cuda.is_available() else "cpu"
         self.device = torch.device(device)
@@ -151,8 +157,9 @@ class EventExtractor:
                 t_end = first_token[w_end] if w_end < len(words) else len(ids)
                 window_ids = ids[t_start:t_end][:budget]
                 window_word_ids = [None if w is None else w - w_start for w in word_ids[t_start:t_end]][:budget]
-                units.append(_Unit(article, words[w_start:w_end], [cls_id, *window_ids, sep_id],
-                                   [None, *window_word_ids, None]))
+                units.append(
+                    _Unit(article, words[w_start:w_end], [cls_id, *window_ids, sep_id], [None, *window_word_ids, None])
+                )
         return units
 
     # -- model --------------------------------------------------------------------------------------------------
@@ -176,15 +183,27 @@ class EventExtractor:
         token_spans: list[tuple[list, list]] = []
         for row, unit in enumerate(batch):
             firsts = _first_subwords(unit.word_ids)
-            unit.mentions = [s for s in decode_bio([mention_tags[int(m_tag[row, t])] for t in firsts],
-                                                   [float(m_score[row, t]) for t in firsts])
-                             if s.score >= self.thresholds.mention]
-            unit.triggers = [s for s in decode_bio([trigger_tags[int(t_tag[row, t])] for t in firsts],
-                                                   [float(t_score[row, t]) for t in firsts])
-                             if s.score >= self.thresholds.trigger]
+            unit.mentions = [
+                s
+                for s in decode_bio(
+                    [mention_tags[int(m_tag[row, t])] for t in firsts], [float(m_score[row, t]) for t in firsts]
+                )
+                if s.score >= self.thresholds.mention
+            ]
+            unit.triggers = [
+                s
+                for s in decode_bio(
+                    [trigger_tags[int(t_tag[row, t])] for t in firsts], [float(t_score[row, t]) for t in firsts]
+                )
+                if s.score >= self.thresholds.trigger
+            ]
             spans = _token_spans(unit.word_ids)
-            token_spans.append(([spans(s) for s in unit.triggers],
-                                [spans(s) for s in unit.mentions if s.label in self._candidate_labels]))
+            token_spans.append(
+                (
+                    [spans(s) for s in unit.triggers],
+                    [spans(s) for s in unit.mentions if s.label in self._candidate_labels],
+                )
+            )
 
         n_t = max((len(t) for t, _ in token_spans), default=0)
         n_m = max((len(m) for _, m in token_spans), default=0)
@@ -204,8 +223,12 @@ class EventExtractor:
                 mention_spans[row, j] = torch.tensor(span)
                 mention_labels[row, j] = self.labels.mention_labels.index(ment.label)
         relation_logits, status_logits = self.model.score_relations(
-            states, trigger_spans.to(self.device), trigger_types.to(self.device),
-            mention_spans.to(self.device), mention_labels.to(self.device))
+            states,
+            trigger_spans.to(self.device),
+            trigger_types.to(self.device),
+            mention_spans.to(self.device),
+            mention_labels.to(self.device),
+        )
         role_probs = relation_logits.float().softmax(-1).cpu()
         status_probs = status_logits.float().softmax(-1).cpu()
         for row, unit in enumerate(batch):
@@ -214,19 +237,26 @@ class EventExtractor:
             for i, trig in enumerate(unit.triggers):
                 arguments = []
                 for j, ment in enumerate(candidates):
-                    choice = choose_role(role_probs[row, i, j].tolist(), self.labels.roles, ment.label, self.schema,
-                                         self.thresholds.argument)
+                    choice = choose_role(
+                        role_probs[row, i, j].tolist(),
+                        self.labels.roles,
+                        ment.label,
+                        self.schema,
+                        self.thresholds.argument,
+                    )
                     if choice is not None:
                         arguments.append((choice[0], ment, choice[1]))
                 status_id = int(status_probs[row, i].argmax())
-                unit.decoded.append((trig, self.labels.statuses[status_id], float(status_probs[row, i, status_id]),
-                                     arguments))
+                unit.decoded.append(
+                    (trig, self.labels.statuses[status_id], float(status_probs[row, i, status_id]), arguments)
+                )
 
     # -- assembly -----------------------------------------------------------------------------------------------
     def _assemble(self, records: list[dict[str, Any]], units: list[_Unit]) -> list[Extraction]:
         extractions = [
-            Extraction(article_id=r.get("id"), text=r["text"], date=r.get("date"), source=r.get("source"),
-                       url=r.get("url"))
+            Extraction(
+                article_id=r.get("id"), text=r["text"], date=r.get("date"), source=r.get("source"), url=r.get("url")
+            )
             for r in records
         ]
         mentions: list[dict[tuple, Mention]] = [{} for _ in records]
@@ -247,8 +277,9 @@ class EventExtractor:
                 # Overlapping windows of one long sentence see the same trigger: keep the union of arguments.
                 if previous is not None:
                     seen = {(a.role, a.mention.start, a.mention.end) for a in previous.arguments}
-                    previous.arguments += [a for a in event.arguments
-                                           if (a.role, a.mention.start, a.mention.end) not in seen]
+                    previous.arguments += [
+                        a for a in event.arguments if (a.role, a.mention.start, a.mention.end) not in seen
+                    ]
                 else:
                     events[unit.article][key] = event
         for extraction, found, evs in zip(extractions, mentions, events, strict=False):

@@ -90,9 +90,19 @@ def _cmd_predict(args: argparse.Namespace) -> int:
         output = args.output
         if args.shard == "auto" and shard is not None:
             output = str(shard_output_path(output, *shard))
-        options = PredictOptions(model=args.model, input=args.input, output=output, format=args.format,
-                                 dyads=args.dyads, batch_size=args.batch_size, chunk_size=args.chunk_size,
-                                 resume=args.resume, shard=shard, device=args.device, progress=not args.quiet)
+        options = PredictOptions(
+            model=args.model,
+            input=args.input,
+            output=output,
+            format=args.format,
+            dyads=args.dyads,
+            batch_size=args.batch_size,
+            chunk_size=args.chunk_size,
+            resume=args.resume,
+            shard=shard,
+            device=args.device,
+            progress=not args.quiet,
+        )
         summary = predict_file(options)
     except (ValueError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
@@ -132,8 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser("train", help="fine-tune the event model from a run config")
     train.add_argument("config", help="run config YAML (e.g. configs/train/default.yaml)")
-    train.add_argument("overrides", nargs="*", metavar="key=value",
-                       help="config overrides, e.g. train.epochs=3 or output_dir=/tmp/m")
+    train.add_argument(
+        "overrides", nargs="*", metavar="key=value", help="config overrides, e.g. train.epochs=3 or output_dir=/tmp/m"
+    )
     train.add_argument("--resume", action="store_true", help="continue from the run's last checkpoint")
     train.set_defaults(run=_cmd_train)
 
@@ -147,17 +158,28 @@ def build_parser() -> argparse.ArgumentParser:
 
     predict = commands.add_parser("predict", help="extract events from a news dump")
     predict.add_argument("--model", required=True, help="model folder written by parley train")
-    predict.add_argument("--input", required=True, help=".jsonl, .jsonl.gz, .csv or .parquet with a text column, "
-                         "or a folder of .txt files")
+    predict.add_argument(
+        "--input",
+        required=True,
+        help=".jsonl, .jsonl.gz, .csv or .parquet with a text column, or a folder of .txt files",
+    )
     predict.add_argument("--output", required=True, help="output file; rejects, state (and index) files go beside it")
-    predict.add_argument("--format", choices=("jsonl", "csv", "parquet"), default=None,
-                         help="default: from the output suffix; csv and parquet need --dyads")
+    predict.add_argument(
+        "--format",
+        choices=("jsonl", "csv", "parquet"),
+        default=None,
+        help="default: from the output suffix; csv and parquet need --dyads",
+    )
     predict.add_argument("--dyads", action="store_true", help="write event-data rows (source, target, CAMEO ...)")
     predict.add_argument("--batch-size", type=int, default=32, help="sentences per forward pass")
     predict.add_argument("--chunk-size", type=int, default=64, help="input records per commit (resume granularity)")
     predict.add_argument("--resume", action="store_true", help="continue an interrupted run writing the same output")
-    predict.add_argument("--shard", default=None, metavar="i/n",
-                         help="take the records whose index %% n == i; 'auto' under accelerate launch")
+    predict.add_argument(
+        "--shard",
+        default=None,
+        metavar="i/n",
+        help="take the records whose index %% n == i; 'auto' under accelerate launch",
+    )
     predict.add_argument("--device", default=None, help="cpu, cuda, ... (default: GPU if there is one)")
     predict.add_argument("--quiet", action="store_true", help="no progress bar")
     predict.set_defaults(run=_cmd_predict)

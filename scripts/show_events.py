@@ -1,6 +1,6 @@
 """Print the events a trained model finds in a few articles, one line per event.
 
-    python scripts/show_events.py runs/main/model examples/new_articles.jsonl
+python scripts/show_events.py runs/main/model examples/new_articles.jsonl
 """
 
 from __future__ import annotations

@@ -159,9 +159,7 @@ def train(config: RunConfig, on_step: Callable[[int], None] | None = None, quiet
     state = TrainerState()
     if not config.train.resume and (out / "checkpoints").exists():
         # A fresh run in a used folder: the old checkpoints must not be resumed into this run later.
-        log(
-            f"note: {out} holds an earlier run; replacing its checkpoints (train.resume=true continues it)"
-        )
+        log(f"note: {out} holds an earlier run; replacing its checkpoints (train.resume=true continues it)")
         shutil.rmtree(out / "checkpoints")
         (out / "metrics.jsonl").unlink(missing_ok=True)
     checkpoint = latest_checkpoint(out) if config.train.resume else None
