@@ -17,8 +17,9 @@ The rules, applied one sentence at a time (sentences and words as `parley.traini
 - Roles: agent = the nearest actor before the trigger in the sentence, partner = the nearest after; a GPE
   right after "in"/"at" is no actor but the `place`; meeting = the nearest MEETING after the trigger (else
   before); time = the nearest TIME.
-- Status: hypothetical if a cue of `STATUS_CUES` (if, could, may ...) is among the 6 words before the
-  trigger; else negated (not, no, n't ...) or planned (will, would ...) from the 3 words before; else asserted.
+- Status: hypothetical if "if", "unless" or "whether" is before the trigger in its sentence or "could", "may",
+  "might" among the 3 words before it; else negated (not, no, n't ...) or planned (will, would ...) from the
+  3 words before; else asserted (`STATUS_CUES`).
 - Mentions are written only in sentences that hold a trigger (where gold labels them all, SCHEMA.md section 8).
 
 Event types, roles, labels and statuses named here are the rules' own data; `KeywordBaseline` checks each
@@ -62,10 +63,12 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
     ),
 }  # fmt: skip
 
-# Status cues, looked for among the words before a trigger: (status, cue words, how many words back).
-# The first status whose cue is found wins, so a conditional outranks a negation or a future.
-STATUS_CUES: tuple[tuple[str, frozenset[str], int], ...] = (
-    ("hypothetical", frozenset("if could may might whether unless".split()), 6),
+# Status cues, looked for among the words before a trigger in its sentence: (status, cue words, how many words
+# back; None: the whole sentence before it). The first rule whose cue is found wins, so a conditional outranks
+# a negation or a future ("If the talks fail, he will not attend": hypothetical).
+STATUS_CUES: tuple[tuple[str, frozenset[str], int | None], ...] = (
+    ("hypothetical", frozenset("if unless whether".split()), None),
+    ("hypothetical", frozenset("could may might".split()), 3),
     ("negated", frozenset("not no never without n't".split()), 3),
     ("planned", frozenset("will would 'll shall".split()), 3),
 )
@@ -155,12 +158,14 @@ class KeywordBaseline:
 
     def __init__(self, schema: Schema):
         missing = [t for t in TRIGGERS if t not in schema.event_types]
-        missing += [label for label in (PERSON, ORGANISATION, PLACE_NAME, MEETING, TIME)
-                    if label not in schema.mention_labels]  # fmt: skip
+        labels = (PERSON, ORGANISATION, PLACE_NAME, MEETING, TIME)
+        missing += [label for label in labels if label not in schema.mention_labels]
         missing += [r for r in (AGENT, PARTNER, MEETING_ROLE, TIME_ROLE, PLACE_ROLE) if r not in schema.roles]
         missing += [s for s in (DEFAULT_STATUS, *(cue[0] for cue in STATUS_CUES)) if s not in schema.statuses]
         if missing:
-            raise ValueError(f"keyword baseline: the schema has no {missing} (its rules name them)")
+            raise ValueError(
+                f"keyword baseline: the schema has no {list(dict.fromkeys(missing))} (its rules name them)"
+            )
         self.schema = schema
         phrases = sorted(((p, t) for t, ps in TRIGGERS.items() for p in ps), key=lambda x: -len(x[0]))
         self._type_of = {phrase: event_type for phrase, event_type in phrases}
@@ -257,7 +262,7 @@ def _absorbed(text: str, words: list[tuple[int, int]], previous_end: int, start:
 def _status(text: str, words: list[tuple[int, int]], trigger_start: int) -> str:
     before = [text[s:e].lower() for s, e in words if e <= trigger_start]
     for status, cues, reach in STATUS_CUES:
-        window = before[-reach:]
+        window = before if reach is None else before[-reach:]
         # "won't", "didn't": the tokenizer keeps the contraction in one word.
         if any(word in cues or (word.endswith("n't") and "n't" in cues) for word in window):
             return status
