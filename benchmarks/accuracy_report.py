@@ -56,7 +56,7 @@ from parley.training.jsonl_format import write_jsonl  # noqa: E402
 from parley.training.readers import read_articles  # noqa: E402
 
 # The scorer's own one-to-one matching, so the confusions count the very pairs the scores count.
-from parley.training.scoring import Scores, _greedy_match, score_articles  # noqa: E402
+from parley.training.scoring import Scores, greedy_match, score_articles  # noqa: E402
 from parley.training.trainer import train  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -276,15 +276,15 @@ def confusions(gold: list[Article], predicted: list[Article]) -> dict[str, Count
         p_article = pred_by_id[g_article.id]
         g_items = [(e.trigger.start, e.trigger.end, e.type) for e in g_article.events]
         p_items = [(e.trigger.start, e.trigger.end, e.type) for e in p_article.events]
-        for g, p in _greedy_match(g_items, p_items, same_key=False):
+        for g, p in greedy_match(g_items, p_items, same_key=False):
             if g_items[g][2] != p_items[p][2]:
                 found["types"][g_items[g][2], p_items[p][2]] += 1
-        for g, p in _greedy_match(g_items, p_items, same_key=True):
+        for g, p in greedy_match(g_items, p_items, same_key=True):
             g_event, p_event = g_article.events[g], p_article.events[p]
             if g_event.status != p_event.status:
                 found["statuses"][g_event.status, p_event.status] += 1
             g_args, p_args = _argument_items(g_article, g_event), _argument_items(p_article, p_event)
-            for a, b in _greedy_match(g_args, p_args, same_key=False):
+            for a, b in greedy_match(g_args, p_args, same_key=False):
                 if g_args[a][2] != p_args[b][2]:
                     found["roles"][g_args[a][2], p_args[b][2]] += 1
     return found

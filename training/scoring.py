@@ -234,10 +234,10 @@ class _Tally:
         self.any_trigger = self.any_trigger or bool(gold_events or pred_events)
         gold_triggers = [(ev.trigger.start, ev.trigger.end, ev.type) for ev in gold_events]
         pred_triggers = [(ev.trigger.start, ev.trigger.end, ev.type) for ev in pred_events]
-        id_pairs = _greedy_match(gold_triggers, pred_triggers, same_key=False)
+        id_pairs = greedy_match(gold_triggers, pred_triggers, same_key=False)
         self.trigger_id.add(len(id_pairs), len(gold_triggers), len(pred_triggers))
 
-        cls_pairs = _greedy_match(gold_triggers, pred_triggers, same_key=True)
+        cls_pairs = greedy_match(gold_triggers, pred_triggers, same_key=True)
         gold_args = [_argument_spans(gold, ev) for ev in gold_events]
         pred_args = [_argument_spans(predicted, ev) for ev in pred_events]
         for g, p in cls_pairs:
@@ -246,8 +246,8 @@ class _Tally:
             self.status_total += 1
             self.status_correct += gold_events[g].status == pred_events[p].status
             g_args, p_args = gold_args[g], pred_args[p]
-            arg_id = _greedy_match(g_args, p_args, same_key=False)
-            arg_cls = _greedy_match(g_args, p_args, same_key=True)
+            arg_id = greedy_match(g_args, p_args, same_key=False)
+            arg_cls = greedy_match(g_args, p_args, same_key=True)
             counts.argument_id.add(len(arg_id), len(g_args), len(p_args))
             counts.argument_cls.add(len(arg_cls), len(g_args), len(p_args))
 
@@ -376,7 +376,7 @@ def _argument_spans(article: Article, event: LabeledEvent) -> list[Item]:
     return spans
 
 
-def _greedy_match(gold: list[Item], predicted: list[Item], same_key: bool) -> list[tuple[int, int]]:
+def greedy_match(gold: list[Item], predicted: list[Item], same_key: bool) -> list[tuple[int, int]]:
     """One-to-one (gold index, predicted index) pairs of overlapping spans, largest character overlap first."""
     candidates = []
     for g, (g_start, g_end, g_key) in enumerate(gold):
