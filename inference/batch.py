@@ -10,14 +10,16 @@ Beside the output `OUT` a run keeps:
   is unreadable until its footer is written, so rows are journaled as they come and streamed into
   Parquet row groups once every article is done.
 
-Articles are processed `chunk_size` records at a time; after each chunk every file is flushed and
-fsynced and then the state is replaced atomically. `resume` truncates the files to the committed sizes
-and skips the committed records, so an interrupted run ends identical byte for byte to an uninterrupted
-one. Each article is run through the model on its own (its sentences batched together, never with
-another article's): padding and batch shape then depend on the article alone, which is what makes
-resumed, sharded and merged outputs equal to a single run's, to the last digit of every score.
+Records are processed in chunks of `chunk_size` consecutive input indices (chunk k holds indices
+k*chunk_size ... (k+1)*chunk_size-1); after each chunk every file is flushed and fsynced and then the
+state is replaced atomically. The sentences of all articles of a chunk are batched together (sorted
+by length), so batches span articles; because a chunk's contents depend on the input alone, padding
+and batch shapes are the same in a resumed, a sharded and a single run, which is what makes their
+outputs equal to the last digit of every score. `resume` truncates the files to the committed sizes
+and skips the committed records, so an interrupted run ends identical byte for byte to an
+uninterrupted one.
 
-Shards: `shard=(i, n)` takes the records whose index % n == i. Under `accelerate launch`, `--shard auto`
+Shards: `shard=(i, n)` takes the chunks whose number % n == i. Under `accelerate launch`, `--shard auto`
 takes i and n from the accelerate process index and count and writes `OUT` with `.shard-i-of-n` before
 its suffix; `merge_outputs` (`parley merge`) joins finished shard outputs into what one process writes.
 """
@@ -49,7 +51,7 @@ from parley.inference.news_io import (
 OUTPUT_FORMATS = ("jsonl", "csv", "parquet")
 STATE_VERSION = 1
 # State keys that must match for a run to be resumed, or for shard outputs to be merged.
-RUN_KEYS = ("input", "input_size", "model", "format", "dyads", "batch_size")
+RUN_KEYS = ("input", "input_size", "model", "format", "dyads", "batch_size", "chunk_size")
 
 
 @dataclass
@@ -79,6 +81,7 @@ class RunState:
     format: str
     dyads: bool
     batch_size: int
+    chunk_size: int = 64
     shard: list[int] | None = None
     records: int = 0  # input records consumed (the next index to read)
     articles: int = 0
@@ -225,6 +228,7 @@ def predict_file(
         format=fmt,
         dyads=options.dyads,
         batch_size=options.batch_size,
+        chunk_size=options.chunk_size,
         shard=list(options.shard) if options.shard else None,
     )
     state = read_state(output) if options.resume else None
@@ -298,11 +302,13 @@ def predict_file(
                 hook(chunk_number, "committed")
 
         last = state.records - 1
-        for record in iter_records(input_path, start=state.records, shard=options.shard):
+        size = options.chunk_size
+        records = iter_records(input_path, start=state.records, shard=options.shard, block=size)
+        for record in records:
+            if chunk and record.index // size != chunk[0].index // size:
+                commit(last + 1)
             chunk.append(record)
             last = record.index
-            if len(chunk) >= options.chunk_size:
-                commit(last + 1)
         commit(last + 1, done=True)
         progress.close()
 
@@ -327,14 +333,16 @@ def _write_chunk(
     index: BinaryIO | None,
     progress,
 ) -> None:
+    # One model pass over the whole chunk: batches span its articles (see the module docstring).
+    valid = [record.article for record in chunk if record.article is not None]
+    extractions = iter(extractor.extract(valid, batch_size=options.batch_size))
     for record in chunk:
         if record.article is None:
             rejects.write(json_line(record.reject()))
             state.rejected += 1
             progress.set_postfix(rejected=state.rejected, refresh=False)
             continue
-        # One article per call: its batches never mix with another article's (see the module docstring).
-        extraction = extractor.extract([record.article], batch_size=options.batch_size)[0]
+        extraction = next(extractions)
         if options.dyads:
             rows = event_rows(extraction, extractor.schema)
             data = csv_rows(rows) if fmt == "csv" else b"".join(json_line(row) for row in rows)

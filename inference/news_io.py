@@ -67,8 +67,11 @@ def input_stem(path: str | Path) -> str:
     return name
 
 
-def iter_records(path: str | Path, start: int = 0, shard: tuple[int, int] | None = None) -> Iterator[InputRecord]:
-    """Records of an input from index `start` on, only those with index % n == i for `shard=(i, n)`.
+def iter_records(
+    path: str | Path, start: int = 0, shard: tuple[int, int] | None = None, block: int = 1
+) -> Iterator[InputRecord]:
+    """Records of an input from index `start` on; for `shard=(i, n)` only blocks of `block` consecutive
+    records whose block number % n == i (block 1: index % n == i).
 
     Records before `start` or outside the shard are counted but not parsed, so skipping is cheap.
     """
@@ -78,7 +81,7 @@ def iter_records(path: str | Path, start: int = 0, shard: tuple[int, int] | None
     readers = {"jsonl": _jsonl_raw, "csv": _csv_raw, "parquet": _parquet_raw, "txt": _txt_raw}
     stem = input_stem(path)
     for index, line, file, raw in readers[input_format(path)](path):
-        if index < start or (shard is not None and index % shard[1] != shard[0]):
+        if index < start or (shard is not None and (index // block) % shard[1] != shard[0]):
             continue
         default_id = stem if line is None else f"{stem}:{line}"
         yield validate_record(raw() if callable(raw) else raw, index, line, file, default_id)

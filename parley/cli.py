@@ -178,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--shard",
         default=None,
         metavar="i/n",
-        help="take the records whose index %% n == i; 'auto' under accelerate launch",
+        help="take the chunks of --chunk-size records whose number %% n == i; 'auto' under accelerate launch",
     )
     predict.add_argument("--device", default=None, help="cpu, cuda, ... (default: GPU if there is one)")
     predict.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -157,7 +157,8 @@ def test_an_interrupted_run_resumes_to_the_same_bytes(stage, dump, model_dir, ba
     assert output.read_bytes() == baseline.read_bytes()
     assert side_path(output, "rejects.jsonl").read_bytes() == side_path(baseline, "rejects.jsonl").read_bytes()
     # Resuming a finished run changes nothing.
-    assert predict_file(PredictOptions(str(model_dir), str(dump), str(output), resume=True, progress=False))
+    finished = PredictOptions(str(model_dir), str(dump), str(output), chunk_size=8, resume=True, progress=False)
+    assert predict_file(finished)
     assert output.read_bytes() == baseline.read_bytes()
 
 
@@ -193,13 +194,14 @@ def test_two_shards_merge_into_the_unsharded_output(dump, model_dir, baseline, t
                     "--shard",
                     f"{i}/2",
                     "--chunk-size",
-                    "5",
+                    "8",
                     "--quiet",
                 ]
             )
             == 0
         )
-    assert len(shards[0].read_text().splitlines()) == 20  # indices 0, 2, ... of 41 records, 16 the malformed one
+    # Chunks of 8 records alternate between the shards: 0-7, 16-23, 32-39 to shard 0; 16 is the malformed line.
+    assert len(shards[0].read_text().splitlines()) == 23
     merged = tmp_path / "merged.jsonl"
     assert main(["merge", str(merged), *map(str, reversed(shards))]) == 0
     assert merged.read_bytes() == baseline.read_bytes()
