@@ -34,13 +34,53 @@ SCORE_COLUMNS = [
 def score_row(scores: dict) -> list[str]:
     """The headline numbers of one `Scores.to_dict()`."""
     cells = [f"{scores[key]['f1']:.3f}" for _, key in SCORE_COLUMNS]
-    return [*cells, f"{scores['status']['value']:.3f}"]
+    return [*cells, f"{scores['status']['accuracy']:.3f}"]
 
 
 def device_name() -> str:
     if torch.cuda.is_available():
         return torch.cuda.get_device_name(0)
     return f"CPU {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads"
+
+
+def run_figures(config_path: str, overrides: list[str]) -> dict:
+    """Train one config in a fresh folder and measure it: time, tokens/s, end-to-end dev/test scores."""
+    work = Path(tempfile.mkdtemp(prefix="parley-figures-"))
+    config = load_config(config_path, [*overrides, f"train.output_dir={work}"])
+    started = time.perf_counter()
+    model_dir = train(config, quiet=True)
+    wall = time.perf_counter() - started
+    history = [json.loads(line) for line in (work / "metrics.jsonl").read_text().splitlines()]
+    seconds = sum(h.get("train_seconds", 0.0) for h in history)
+    epochs = history[-1]["epoch"] if history else 0
+    return {
+        "config": config_path,
+        "overrides": overrides,
+        "run_dir": str(work),
+        "device": device_name(),
+        "mixed_precision": config.train.mixed_precision,
+        "epochs": epochs,
+        "wall_seconds": wall,
+        "seconds_per_epoch": seconds / max(epochs, 1),
+        "tokens_per_second": sum(h.get("train_tokens", 0) for h in history) / max(seconds, 1e-9),
+        "dev_history": history,
+        "scores": {split: s.to_dict() for split, s in evaluate_run(model_dir.parent).items()},
+    }
+
+
+def format_figures(figures: dict) -> str:
+    """The printable form of `run_figures`' result."""
+    lines = [
+        f"config: {figures['config']} {' '.join(figures['overrides'])}",
+        f"device: {figures['device']}; mixed precision: {figures['mixed_precision']}",
+        f"epochs run: {figures['epochs']}; wall time incl. evaluation: {figures['wall_seconds']:.0f} s",
+        f"train seconds/epoch: {figures['seconds_per_epoch']:.1f}; "
+        f"training tokens/s: {figures['tokens_per_second']:.0f}",
+        "  ".join(f"{h:>14}" for h in ["split", *(name for name, _ in SCORE_COLUMNS), "status acc"]),
+    ]
+    for split, result in figures["scores"].items():
+        lines.append("  ".join(f"{c:>14}" for c in [split, *score_row(result)]))
+    return "\n".join(lines)
 
 
 def main() -> int:
@@ -50,40 +90,10 @@ def main() -> int:
     parser.add_argument("overrides", nargs="*", metavar="key=value")
     args = parser.parse_args()
 
-    work = Path(tempfile.mkdtemp(prefix="parley-figures-"))
-    config = load_config(args.config, [f"train.output_dir={work}", *args.overrides])
-    started = time.perf_counter()
-    model_dir = train(config, quiet=True)
-    wall = time.perf_counter() - started
-    history = [json.loads(line) for line in (work / "metrics.jsonl").read_text().splitlines()]
-    seconds = sum(h.get("train_seconds", 0.0) for h in history)
-    tokens = sum(h.get("train_tokens", 0) for h in history)
-    epochs = history[-1]["epoch"] if history else 0
-    scores = {split: s.to_dict() for split, s in evaluate_run(model_dir.parent).items()}
-
-    print(f"config: {args.config} {' '.join(args.overrides)}")
-    print(f"device: {device_name()}; mixed precision: {config.train.mixed_precision}")
-    print(f"epochs run: {epochs}; wall time incl. evaluation: {wall:.0f} s")
-    print(f"train seconds/epoch: {seconds / max(epochs, 1):.1f}; training tokens/s: {tokens / max(seconds, 1e-9):.0f}")
-    header = ["split", *(name for name, _ in SCORE_COLUMNS), "status acc"]
-    print("  ".join(f"{h:>14}" for h in header))
-    for split, result in scores.items():
-        print("  ".join(f"{c:>14}" for c in [split, *score_row(result)]))
+    figures = run_figures(args.config, args.overrides)
+    print(format_figures(figures))
     if args.json:
-        Path(args.json).write_text(
-            json.dumps(
-                {
-                    "config": args.config,
-                    "overrides": args.overrides,
-                    "device": device_name(),
-                    "epochs": epochs,
-                    "seconds_per_epoch": seconds / max(epochs, 1),
-                    "tokens_per_second": tokens / max(seconds, 1e-9),
-                    "scores": scores,
-                },
-                indent=2,
-            )
-        )
+        Path(args.json).write_text(json.dumps(figures, indent=2))
     return 0
 
 
