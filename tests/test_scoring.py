@@ -257,9 +257,33 @@ def test_empty_prediction_scores_zero_recall():
 
 def test_predictions_on_empty_gold_score_zero_precision():
     scores = score_articles([Article("a1", TEXT)], [gold_article()], SCHEMA)
-    for prf in (scores.mentions, scores.mentions_exact, scores.trigger_id, scores.trigger_cls, scores.argument_cls):
+    for prf in (scores.trigger_id, scores.trigger_cls, scores.argument_cls):
         assert (prf.tp, prf.fn) == (0, 0) and prf.fp > 0
         assert (prf.precision, prf.recall, prf.f1) == (0.0, 0.0, 0.0)
+    # No sentence of the gold article holds a trigger, so its mentions were not labeled: nothing to judge.
+    assert (scores.mentions.fp, scores.mentions_exact.fp) == (0, 0)
+
+
+def test_mentions_are_judged_only_where_the_gold_labels_them():
+    text = "Lavrov invited Hijab. Reporters waited in Geneva."
+    gold = Article(
+        "a1",
+        text,
+        entities=[Entity("T1", 0, 6, "PER", "Lavrov"), Entity("T2", 15, 20, "PER", "Hijab")],
+        events=[LabeledEvent("E1", "INVITE", "asserted", Trigger(7, 14, "invited"), [Argument("agent", "T1")])],
+    )
+    predicted = Article(
+        "a1",
+        text,
+        entities=[
+            Entity("P1", 0, 6, "PER", "Lavrov"),
+            Entity("P2", 15, 20, "ORG", "Hijab"),  # wrong label in a labeled sentence: fp + fn
+            Entity("P3", 42, 48, "GPE", "Geneva"),  # an unlabeled sentence: not judged
+        ],
+    )
+    scores = score_articles([gold], [predicted], SCHEMA)
+    assert (scores.mentions_exact.tp, scores.mentions_exact.fp, scores.mentions_exact.fn) == (1, 1, 1)
+    assert (scores.mentions.tp, scores.mentions.fp, scores.mentions.fn) == (1, 1, 1)
 
 
 def test_empty_prediction_may_leave_the_text_out():

@@ -10,6 +10,9 @@ What each number means:
   it are dropped, on both sides alike.
 - Mentions, exact set (`Scores.mentions_exact`): every mention, nested ones included, counted as a
   (start, end, label) multiset per article.
+- Which predicted mentions are judged (both mention scores): gold labels name every mention only in
+  sentences that hold a trigger, and only role fillers elsewhere (SCHEMA.md section 8). A predicted
+  mention outside those sentences counts only if it overlaps a gold mention; otherwise it is not judged.
 - Trigger identification: a predicted trigger matches a gold one when their spans overlap; classification
   also requires equal event types.
 - Argument identification: the argument's event is matched at trigger-classification level and the argument
@@ -42,6 +45,7 @@ from seqeval.scheme import IOB2, Entities
 
 from parley.articles import Article, ArticleError, LabeledEvent
 from parley.schema import Schema
+from parley.training.sentences import split_sentences
 
 _WORD = re.compile(r"\w+|[^\w\s]")
 
@@ -222,7 +226,7 @@ class _Tally:
 
     def add_mentions(self, gold: Article, predicted: Article) -> None:
         gold_mentions = [(e.start, e.end, e.label) for e in gold.entities]
-        pred_mentions = [(e.start, e.end, e.label) for e in predicted.entities]
+        pred_mentions = _in_labeled_sentences(gold, [(e.start, e.end, e.label) for e in predicted.entities])
         matched = sum((Counter(gold_mentions) & Counter(pred_mentions)).values())
         self.mentions_exact.add(matched, len(gold_mentions), len(pred_mentions))
         true_seq, pred_seq = _bio_pair(gold.text, gold_mentions, pred_mentions, self.label_order)
@@ -394,6 +398,25 @@ def greedy_match(gold: list[Item], predicted: list[Item], same_key: bool) -> lis
             used_pred.add(p)
             pairs.append((g, p))
     return pairs
+
+
+def _in_labeled_sentences(gold: Article, predicted: list[Item]) -> list[Item]:
+    """The predicted mentions the gold labels can judge.
+
+    SCHEMA.md section 8 labels every mention only in sentences that hold a trigger, and
+    elsewhere only role fillers. A predicted mention outside those sentences is scored only
+    if it overlaps a gold mention; otherwise a correct name there would count as a false positive.
+    """
+    sentences = split_sentences(gold.text)
+    labeled = [(start, end) for start, end in sentences if any(start <= ev.trigger.start < end for ev in gold.events)]
+    gold_spans = [(e.start, e.end) for e in gold.entities]
+
+    def judged(item: Item) -> bool:
+        start, end, _ = item
+        in_labeled = any(s <= start < e for s, e in labeled)
+        return in_labeled or any(min(end, g_end) > max(start, g_start) for g_start, g_end in gold_spans)
+
+    return [item for item in predicted if judged(item)]
 
 
 def _outermost(mentions: list[Item], label_order: dict[str, int]) -> list[Item]:
