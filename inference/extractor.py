@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Any
 
 import torch
@@ -13,6 +15,7 @@ from parley.inference.decoding import WordSpan, choose_role, decode_bio
 from parley.inference.events import Argument, Event, Extraction, Mention
 from parley.inference.time_resolution import resolve_extraction_times
 from parley.model import ParleyModel
+from parley.model.labels import OUTSIDE
 from parley.training.sentences import split_sentences, split_words
 
 
@@ -32,7 +35,8 @@ class _Unit:
     article: int
     words: list[tuple[int, int]]  # character spans in the article
     input_ids: list[int]
-    word_ids: list[int | None]
+    # Per word, its tokens [start, end) in input_ids; empty for a word the tokenizer drops (it gets no tag).
+    token_spans: list[tuple[int, int]]
     mentions: list[WordSpan] = field(default_factory=list)
     triggers: list[WordSpan] = field(default_factory=list)
     # (trigger, status, status score, [(role, mention span, score)]) per trigger, filled by the model pass.
@@ -53,6 +57,17 @@ def window_words(token_counts: list[int], budget: int, overlap: int) -> list[tup
             break
         start = max(end - overlap, start + 1)
     return windows
+
+
+def quantize_int8(model: ParleyModel) -> ParleyModel:
+    """`model` with every `nn.Linear` dynamically quantised to int8 weights, in place (faster on CPUs, less exact)."""
+    from torch.ao.quantization import quantize_dynamic
+
+    with warnings.catch_warnings():
+        # torch marks eager-mode quantisation deprecated in favour of torchao, which is not a dependency.
+        warnings.simplefilter("ignore", category=DeprecationWarning)
+        warnings.simplefilter("ignore", category=UserWarning)
+        return quantize_dynamic(model.eval(), {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
 
 
 def _as_article(item: Any) -> dict[str, Any]:
@@ -92,9 +107,16 @@ class EventExtractor:
         self._candidate_labels = candidate_labels
 
     @classmethod
-    def from_pretrained(cls, path: str, device: str | None = None, **kwargs: Any) -> EventExtractor:
-        """Load a checkpoint folder written by `parley train` (weights, config, tokenizer)."""
+    def from_pretrained(cls, path: str, device: str | None = None, int8: bool = False, **kwargs: Any) -> EventExtractor:
+        """Load a checkpoint folder written by `parley train` (weights, config, tokenizer).
+
+        `int8=True` quantises every linear layer to int8 (CPU only; see `quantize_int8`).
+        """
         model = ParleyModel.from_pretrained(path)
+        if int8:
+            if device not in (None, "cpu"):
+                raise ValueError(f"int8: quantised layers run on the CPU only, got device={device!r}")
+            model, device = quantize_int8(model), "cpu"
         tokenizer = AutoTokenizer.from_pretrained(path)
         return cls(model, tokenizer, device=device, **kwargs)
 
@@ -142,114 +164,83 @@ class EventExtractor:
         budget = self.max_length - 2
         units: list[_Unit] = []
         for n, (article, words) in enumerate(sentences):
-            ids, word_ids = encoded["input_ids"][n], encoded.word_ids(n)
+            ids = encoded["input_ids"][n]
             counts = [0] * len(words)
-            for w in word_ids:
+            for w in encoded.word_ids(n):
                 if w is not None:
                     counts[w] += 1
-            first_token = []
-            position = 0
-            for count in counts:
-                first_token.append(position)
-                position += count
+            starts = list(accumulate(counts, initial=0))  # each word's first token; the token count last
             for w_start, w_end in window_words(counts, budget, self.window_overlap):
-                t_start = first_token[w_start]
-                t_end = first_token[w_end] if w_end < len(words) else len(ids)
-                window_ids = ids[t_start:t_end][:budget]
-                window_word_ids = [None if w is None else w - w_start for w in word_ids[t_start:t_end]][:budget]
-                units.append(
-                    _Unit(article, words[w_start:w_end], [cls_id, *window_ids, sep_id], [None, *window_word_ids, None])
-                )
+                offset = starts[w_start]
+                # 1 + ...: after [CLS]; min: a lone word longer than the budget is cut to it.
+                spans = [
+                    (1 + min(starts[w] - offset, budget), 1 + min(starts[w + 1] - offset, budget))
+                    for w in range(w_start, w_end)
+                ]
+                window_ids = ids[offset : starts[w_end]][:budget]
+                units.append(_Unit(article, words[w_start:w_end], [cls_id, *window_ids, sep_id], spans))
         return units
 
     # -- model --------------------------------------------------------------------------------------------------
     @torch.inference_mode()
     def _run(self, batch: list[_Unit]) -> None:
-        width = max(len(u.input_ids) for u in batch)
         pad = self.tokenizer.pad_token_id or 0
-        input_ids = torch.full((len(batch), width), pad, dtype=torch.long)
-        attention = torch.zeros((len(batch), width), dtype=torch.long)
-        for row, unit in enumerate(batch):
-            input_ids[row, : len(unit.input_ids)] = torch.tensor(unit.input_ids)
-            attention[row, : len(unit.input_ids)] = 1
-        input_ids, attention = input_ids.to(self.device), attention.to(self.device)
-        states = self.model.encode(input_ids, attention)
-        mention_probs = self.model.mention_head(states).softmax(-1).max(-1)
-        trigger_probs = self.model.trigger_head(states).softmax(-1).max(-1)
-        m_score, m_tag = mention_probs.values.cpu(), mention_probs.indices.cpu()
-        t_score, t_tag = trigger_probs.values.cpu(), trigger_probs.indices.cpu()
-
+        width = max(len(u.input_ids) for u in batch)
+        input_ids = torch.tensor([u.input_ids + [pad] * (width - len(u.input_ids)) for u in batch])
+        attention = torch.tensor([[1] * len(u.input_ids) + [0] * (width - len(u.input_ids)) for u in batch])
+        attention = attention.to(self.device)
+        states = self.model.encode(input_ids.to(self.device), attention)
+        tagged = []
         mention_tags, trigger_tags = self.labels.mention_tags, self.labels.trigger_tags
-        token_spans: list[tuple[list, list]] = []
+        for head, tags in ((self.model.mention_head, mention_tags), (self.model.trigger_head, trigger_tags)):
+            score, tag = head(states).softmax(-1).max(-1)
+            tagged_any = ((tag != tags.index(OUTSIDE)) & attention.bool()).any(-1)  # untagged rows skip decoding
+            # One transfer and one conversion per batch: reading tensor elements one by one costs microseconds each.
+            tagged.append((tag.cpu().tolist(), score.cpu().tolist(), tagged_any.tolist()))
+        (m_tag, m_score, m_any), (t_tag, t_score, t_any) = tagged
         for row, unit in enumerate(batch):
-            firsts = _first_subwords(unit.word_ids)
-            unit.mentions = [
-                s
-                for s in decode_bio(
-                    [mention_tags[int(m_tag[row, t])] for t in firsts], [float(m_score[row, t]) for t in firsts]
-                )
-                if s.score >= self.thresholds.mention
-            ]
-            unit.triggers = [
-                s
-                for s in decode_bio(
-                    [trigger_tags[int(t_tag[row, t])] for t in firsts], [float(t_score[row, t]) for t in firsts]
-                )
-                if s.score >= self.thresholds.trigger
-            ]
-            spans = _token_spans(unit.word_ids)
-            token_spans.append(
-                (
-                    [spans(s) for s in unit.triggers],
-                    [spans(s) for s in unit.mentions if s.label in self._candidate_labels],
-                )
-            )
-
-        n_t = max((len(t) for t, _ in token_spans), default=0)
-        n_m = max((len(m) for _, m in token_spans), default=0)
+            if m_any[row]:
+                unit.mentions = _decode(unit, mention_tags, m_tag[row], m_score[row], self.thresholds.mention)
+            if t_any[row]:
+                unit.triggers = _decode(unit, trigger_tags, t_tag[row], t_score[row], self.thresholds.trigger)
+        n_t = max(len(u.triggers) for u in batch)
         if n_t == 0:
             return
-        trigger_spans = torch.zeros((len(batch), n_t, 2), dtype=torch.long)
-        mention_spans = torch.zeros((len(batch), max(n_m, 1), 2), dtype=torch.long)
-        trigger_types = torch.zeros((len(batch), n_t), dtype=torch.long)
-        mention_labels = torch.zeros((len(batch), max(n_m, 1)), dtype=torch.long)
-        for row, unit in enumerate(batch):
-            t_spans, m_spans = token_spans[row]
-            candidates = [s for s in unit.mentions if s.label in self._candidate_labels]
-            for i, (span, trig) in enumerate(zip(t_spans, unit.triggers, strict=False)):
-                trigger_spans[row, i] = torch.tensor(span)
-                trigger_types[row, i] = self.labels.event_types.index(trig.label)
-            for j, (span, ment) in enumerate(zip(m_spans, candidates, strict=False)):
-                mention_spans[row, j] = torch.tensor(span)
-                mention_labels[row, j] = self.labels.mention_labels.index(ment.label)
+        candidates = [[s for s in u.mentions if s.label in self._candidate_labels] for u in batch]
+        n_m = max(1, max(map(len, candidates)))
+        event_index = {label: i for i, label in enumerate(self.labels.event_types)}
+        mention_index = {label: i for i, label in enumerate(self.labels.mention_labels)}
+
+        def padded(items: list, n: int, empty: Any) -> list:
+            return items + [empty] * (n - len(items))
+
+        trigger_spans = [padded([_token_span(u, s) for s in u.triggers], n_t, (0, 0)) for u in batch]
+        trigger_types = [padded([event_index[s.label] for s in u.triggers], n_t, 0) for u in batch]
+        mention_spans = [
+            padded([_token_span(u, s) for s in c], n_m, (0, 0)) for u, c in zip(batch, candidates, strict=True)
+        ]
+        mention_labels = [padded([mention_index[s.label] for s in c], n_m, 0) for c in candidates]
+        # Every (trigger, mention) pair of the batch goes through the relation head in one call.
         relation_logits, status_logits = self.model.score_relations(
             states,
-            trigger_spans.to(self.device),
-            trigger_types.to(self.device),
-            mention_spans.to(self.device),
-            mention_labels.to(self.device),
+            *(_tensor(rows, self.device) for rows in (trigger_spans, trigger_types, mention_spans, mention_labels)),
         )
-        role_probs = relation_logits.float().softmax(-1).cpu()
-        status_probs = status_logits.float().softmax(-1).cpu()
+        role_probs = relation_logits.float().softmax(-1).cpu().tolist()
+        status_probs = status_logits.float().softmax(-1).cpu().tolist()
+        roles, statuses = self.labels.roles, self.labels.statuses
         for row, unit in enumerate(batch):
-            candidates = [s for s in unit.mentions if s.label in self._candidate_labels]
             unit.decoded = []
             for i, trig in enumerate(unit.triggers):
                 arguments = []
-                for j, ment in enumerate(candidates):
+                for j, ment in enumerate(candidates[row]):
                     choice = choose_role(
-                        role_probs[row, i, j].tolist(),
-                        self.labels.roles,
-                        ment.label,
-                        self.schema,
-                        self.thresholds.argument,
+                        role_probs[row][i][j], roles, ment.label, self.schema, self.thresholds.argument
                     )
                     if choice is not None:
                         arguments.append((choice[0], ment, choice[1]))
-                status_id = int(status_probs[row, i].argmax())
-                unit.decoded.append(
-                    (trig, self.labels.statuses[status_id], float(status_probs[row, i, status_id]), arguments)
-                )
+                probs = status_probs[row][i]
+                status_id = max(range(len(probs)), key=probs.__getitem__)  # the first of equal maxima, as argmax
+                unit.decoded.append((trig, statuses[status_id], probs[status_id], arguments))
 
     # -- assembly -----------------------------------------------------------------------------------------------
     def _assemble(self, records: list[dict[str, Any]], units: list[_Unit]) -> list[Extraction]:
@@ -295,24 +286,17 @@ def _to_mention(unit: _Unit, text: str, span: WordSpan) -> Mention:
     return Mention(span.label, text[start:end], start, end, span.score)
 
 
-def _first_subwords(word_ids: list[int | None]) -> list[int]:
-    positions, previous = [], None
-    for position, word in enumerate(word_ids):
-        if word is not None and word != previous:
-            positions.append(position)
-        previous = word
-    return positions
+def _decode(unit: _Unit, tags: list[str], tag_ids: list[int], scores: list[float], threshold: float) -> list[WordSpan]:
+    """The spans of a unit's words from the tags of their first subwords (a word with no token is outside)."""
+    words = [tags[tag_ids[start]] if start < end else OUTSIDE for start, end in unit.token_spans]
+    word_scores = [scores[start] for start, _ in unit.token_spans]
+    return [span for span in decode_bio(words, word_scores) if span.score >= threshold]
 
 
-def _token_spans(word_ids: list[int | None]):
-    first: dict[int, int] = {}
-    last: dict[int, int] = {}
-    for position, word in enumerate(word_ids):
-        if word is not None:
-            first.setdefault(word, position)
-            last[word] = position
+def _token_span(unit: _Unit, span: WordSpan) -> tuple[int, int]:
+    """The tokens [start, end) of a word span of a unit."""
+    return unit.token_spans[span.start][0], unit.token_spans[span.end - 1][1]
 
-    def spans(span: WordSpan) -> tuple[int, int]:
-        return first[span.start], last[span.end - 1] + 1
 
-    return spans
+def _tensor(rows: list, device: torch.device) -> torch.Tensor:
+    return torch.tensor(rows, dtype=torch.long, device=device)

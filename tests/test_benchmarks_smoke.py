@@ -1,0 +1,102 @@
+"""The throughput benchmarks run end to end at a tiny size and print their tables and closing lines.
+
+The two scripts run as the lead runs them (subprocesses, tables, closing lines) on 1-layer models, both started
+at the top of the module: nearly all of their time is five interpreters importing torch and transformers, which
+overlap. tests/test_throughput_levers.py checks the lever variants themselves.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from helpers_checkpoint import build_checkpoint
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+sys.path.insert(0, str(BENCHMARKS))
+
+import throughput  # noqa: E402
+import train_throughput  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory) -> Path:
+    return build_checkpoint(tmp_path_factory.mktemp("keyword-model"))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def scripts(model_dir, tiny_encoder_dir, hand_articles, tmp_path_factory) -> dict[str, subprocess.Popen]:
+    """Both benchmark scripts at a tiny size, running in the background while the other tests go on."""
+    from parley.training.jsonl_format import write_jsonl
+
+    work = tmp_path_factory.mktemp("benchmarks")
+    data = work / "hand.jsonl"
+    write_jsonl(hand_articles, data)
+    commands = {
+        "throughput": ["--articles", "2", "--model", str(model_dir), "--threads", "1", "--work", str(work / "t")],
+        "train_throughput": [
+            *("--config", str(BENCHMARKS.parent / "configs" / "train" / "tiny.yaml")),
+            *("--steps", "2", "--threads", "1", "--work", str(work / "train")),
+            *(f"model.encoder={tiny_encoder_dir}", f"data.paths=[{data}]"),
+        ],
+    }
+    running = {
+        name: subprocess.Popen(
+            [sys.executable, str(BENCHMARKS / f"{name}.py"), *arguments],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=work,
+        )
+        for name, arguments in commands.items()
+    }
+    yield running
+    for process in running.values():
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+
+def _output(process: subprocess.Popen) -> str:
+    stdout, stderr = process.communicate(timeout=180)
+    assert process.returncode == 0, stderr[-3000:]
+    return stdout
+
+
+@pytest.fixture(scope="module")
+def dump(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("dump") / "dump.jsonl"
+    throughput.make_dump(path, 4)
+    return path
+
+
+def test_dump_is_deterministic_and_real_length(dump, tmp_path):
+    again = tmp_path / "again.jsonl"
+    throughput.make_dump(again, 4)
+    assert again.read_bytes() == dump.read_bytes()
+    texts = [json.loads(line)["text"] for line in dump.read_text(encoding="utf-8").splitlines()]
+    # Half to all of a seed article's length: about 1,000 to 3,500 characters, a few hundred tokens.
+    assert all(1000 < len(text) < 4000 for text in texts)
+
+
+def test_throughput_script_prints_the_table_and_the_ratio_line(scripts):
+    out = _output(scripts["throughput"])
+    for title in throughput.TITLES.values():
+        assert re.search(rf"^{re.escape(title)}\s+\d+\.\d+\s+[\d,]+\s+[\d,]+", out, re.MULTILINE), out
+    last = out.strip().splitlines()[-1]
+    match = re.fullmatch(r"ratio_vs_limit=(\d+\.\d+) ratio_vs_pipeline=(\d+\.\d+) peak_rss_mb=(\d+)", last)
+    assert match, out
+    assert float(match[1]) > 0 and float(match[2]) > 0 and 100 < int(match[3]) < 1500
+
+
+def test_train_throughput_script_compares_both_runs(scripts):
+    out = _output(scripts["train_throughput"])
+    for title, _ in train_throughput.RUNS.values():
+        row = re.search(rf"^{re.escape(title)}\s+(\d+)\s+([\d,]+)", out, re.MULTILINE)
+        assert row, f"no {title} row in:\n{out}"
+        assert int(row[1]) == 2 and int(row[2].replace(",", "")) > 0  # two steps, some tokens
+    assert re.fullmatch(r"train_ratio_vs_trainer=\d+\.\d+", out.strip().splitlines()[-1]), out
