@@ -20,7 +20,7 @@ class ParleyConfig(PretrainedConfig):
         encoder: dict[str, Any] | None = None,
         encoder_name: str | None = None,
         schema: dict[str, Any] | None = None,
-        relation_representation: str = "span_pool",
+        relation_representation: str = "span_endpoints",
         type_embedding_size: int = 32,
         distance_buckets: int = 16,
         relation_hidden_size: int = 256,

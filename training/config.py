@@ -84,7 +84,7 @@ class ModelConfig:
     encoder: str = "all-MiniLM-L6-v2"
     # How a (trigger, mention) pair is represented from one encoding of the sentence:
     # span_pool: mean of each span's token states; span_endpoints: first and last token state of each span.
-    relation_representation: Literal["span_pool", "span_endpoints"] = "span_pool"
+    relation_representation: Literal["span_pool", "span_endpoints"] = "span_endpoints"
     dropout: float = _field(0.1, lo=0.0, hi=1.0, hi_open=True)
 
 
