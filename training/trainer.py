@@ -153,8 +153,8 @@ def train(config: RunConfig, on_step: Callable[[int], None] | None = None, quiet
         total_steps = min(total_steps, config.train.max_steps)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(config.train.warmup_ratio * total_steps), total_steps)
     model, optimizer, train_loader, scheduler = accelerator.prepare(model, optimizer, train_loader, scheduler)
-    if dev_loader is not None:
-        dev_loader = accelerator.prepare(dev_loader)
+    # The dev loader is not prepared: every process scores the whole dev set, so all of them take the same
+    # best-model and early-stopping decisions under `accelerate launch`.
 
     state = TrainerState()
     if not config.train.resume and (out / "checkpoints").exists():
@@ -181,17 +181,20 @@ def train(config: RunConfig, on_step: Callable[[int], None] | None = None, quiet
     }
 
     def save_checkpoint() -> None:
-        if not accelerator.is_main_process:
-            return
         folder = out / "checkpoints"
         tmp = folder / f".tmp-step-{state.global_step}"
-        if tmp.exists():
+        if accelerator.is_main_process and tmp.exists():
             shutil.rmtree(tmp)
+        accelerator.wait_for_everyone()
+        # Every process takes part: each saves its own RNG state beside the shared weights.
         accelerator.save_state(str(tmp))
-        (tmp / STATE_FILE).write_text(json.dumps(state.__dict__, indent=2))
-        _replace_dir(tmp, folder / f"step-{state.global_step}")
-        for stale in sorted(folder.glob("step-*"), key=lambda p: int(p.name.split("-")[1]))[:-2]:
-            shutil.rmtree(stale)
+        accelerator.wait_for_everyone()
+        if accelerator.is_main_process:
+            (tmp / STATE_FILE).write_text(json.dumps(state.__dict__, indent=2))
+            _replace_dir(tmp, folder / f"step-{state.global_step}")
+            for stale in sorted(folder.glob("step-*"), key=lambda p: int(p.name.split("-")[1]))[:-2]:
+                shutil.rmtree(stale)
+        accelerator.wait_for_everyone()
 
     def save_model(target: Path) -> None:
         if not accelerator.is_main_process:
