@@ -100,3 +100,18 @@ def test_half_written_checkpoint_is_ignored(config_for):
     checkpoints = model_dir.parent / "checkpoints"
     (checkpoints / ".tmp-step-99").mkdir()  # what an interrupted save leaves behind
     assert latest_checkpoint(model_dir.parent).name != ".tmp-step-99"
+
+
+def test_fresh_run_in_a_used_folder_drops_the_old_checkpoints(config_for):
+    first = train(config_for("reused", "train.epochs=2"), quiet=True)
+    old = latest_checkpoint(first.parent)
+    (old.parent / "step-999").mkdir()  # a stale, higher-numbered checkpoint of an earlier run
+    (old.parent / "step-999" / "trainer_state.json").write_text("{}")
+    second = train(config_for("reused", "train.epochs=1"), quiet=True)
+    assert latest_checkpoint(second.parent).name != "step-999"
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the error raised when no GPU is present")
+def test_asking_for_cuda_without_a_gpu_fails_clearly(config_for):
+    with pytest.raises(ValueError, match="device"):
+        train(config_for("nogpu", "device=cuda"), quiet=True)
