@@ -51,7 +51,7 @@ from parley.inference.news_io import (
 OUTPUT_FORMATS = ("jsonl", "csv", "parquet")
 STATE_VERSION = 1
 # State keys that must match for a run to be resumed, or for shard outputs to be merged.
-RUN_KEYS = ("input", "input_size", "model", "format", "dyads", "batch_size", "chunk_size", "int8")
+RUN_KEYS = ("input", "input_size", "model", "format", "dyads", "batch_size", "chunk_size", "int8", "dtype")
 
 
 @dataclass
@@ -70,6 +70,7 @@ class PredictOptions:
     device: str | None = None
     progress: bool = True
     int8: bool = False  # int8 dynamically quantised linear layers: faster on CPUs, slightly less accurate
+    dtype: str | None = None  # "float16"/"bfloat16": the model cast to half precision (GPUs); None: float32
 
 
 @dataclass
@@ -85,6 +86,7 @@ class RunState:
     chunk_size: int = 64
     shard: list[int] | None = None
     int8: bool = False
+    dtype: str | None = None
     records: int = 0  # input records consumed (the next index to read)
     articles: int = 0
     rejected: int = 0
@@ -233,6 +235,7 @@ def predict_file(
         chunk_size=options.chunk_size,
         shard=list(options.shard) if options.shard else None,
         int8=options.int8,
+        dtype=options.dtype,
     )
     state = read_state(output) if options.resume else None
     notes: list[str] = []
@@ -262,7 +265,9 @@ def predict_file(
     if extractor is None:
         from parley.inference.extractor import EventExtractor
 
-        extractor = EventExtractor.from_pretrained(options.model, device=_device(options), int8=options.int8)
+        extractor = EventExtractor.from_pretrained(
+            options.model, device=_device(options), int8=options.int8, dtype=options.dtype
+        )
     # Parquet rows are journaled as JSON Lines and converted at the end (see the module docstring).
     body = side_path(output, "journal.jsonl") if fmt == "parquet" else output
     body_committed = state.journal_bytes if fmt == "parquet" else state.output_bytes

@@ -70,6 +70,22 @@ def quantize_int8(model: ParleyModel) -> ParleyModel:
         return quantize_dynamic(model.eval(), {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
 
 
+MODEL_DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
+
+
+def model_dtype(name: str | torch.dtype) -> torch.dtype:
+    """The torch dtype named `name` ("float32", "float16", "bfloat16", or "fp16"/"bf16"/"fp32")."""
+    if isinstance(name, torch.dtype):
+        if name not in MODEL_DTYPES.values():
+            raise ValueError(f"dtype {name} is not one of {sorted(MODEL_DTYPES)}")
+        return name
+    short = {"fp32": "float32", "fp16": "float16", "bf16": "bfloat16"}
+    key = short.get(str(name).lower(), str(name).lower())
+    if key not in MODEL_DTYPES:
+        raise ValueError(f"unknown dtype {name!r}; expected one of {sorted(MODEL_DTYPES)} (or fp32, fp16, bf16)")
+    return MODEL_DTYPES[key]
+
+
 def _as_article(item: Any) -> dict[str, Any]:
     if isinstance(item, str):
         return {"id": None, "text": item}
@@ -107,16 +123,29 @@ class EventExtractor:
         self._candidate_labels = candidate_labels
 
     @classmethod
-    def from_pretrained(cls, path: str, device: str | None = None, int8: bool = False, **kwargs: Any) -> EventExtractor:
+    def from_pretrained(
+        cls,
+        path: str,
+        device: str | None = None,
+        int8: bool = False,
+        dtype: str | torch.dtype | None = None,
+        **kwargs: Any,
+    ) -> EventExtractor:
         """Load a checkpoint folder written by `parley train` (weights, config, tokenizer).
 
-        `int8=True` quantises every linear layer to int8 (CPU only; see `quantize_int8`).
+        `int8=True` quantises every linear layer to int8 (CPU only; see `quantize_int8`). `dtype`
+        ("float16", "bfloat16") casts the whole model for a GPU's half-precision units; the default
+        keeps the float32 weights.
         """
         model = ParleyModel.from_pretrained(path)
         if int8:
             if device not in (None, "cpu"):
                 raise ValueError(f"int8: quantised layers run on the CPU only, got device={device!r}")
+            if dtype is not None and model_dtype(dtype) != torch.float32:
+                raise ValueError(f"int8 and dtype={dtype!r} exclude each other: int8 replaces the float weights")
             model, device = quantize_int8(model), "cpu"
+        elif dtype is not None:
+            model = model.to(model_dtype(dtype))
         tokenizer = AutoTokenizer.from_pretrained(path)
         return cls(model, tokenizer, device=device, **kwargs)
 
@@ -193,7 +222,7 @@ class EventExtractor:
         tagged = []
         mention_tags, trigger_tags = self.labels.mention_tags, self.labels.trigger_tags
         for head, tags in ((self.model.mention_head, mention_tags), (self.model.trigger_head, trigger_tags)):
-            score, tag = head(states).softmax(-1).max(-1)
+            score, tag = head(states).float().softmax(-1).max(-1)  # scores in float32 whatever the model's dtype
             tagged_any = ((tag != tags.index(OUTSIDE)) & attention.bool()).any(-1)  # untagged rows skip decoding
             # One transfer and one conversion per batch: reading tensor elements one by one costs microseconds each.
             tagged.append((tag.cpu().tolist(), score.cpu().tolist(), tagged_any.tolist()))

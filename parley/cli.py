@@ -102,6 +102,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
             shard=shard,
             device=args.device,
             int8=args.int8,
+            dtype=args.dtype,
             progress=not args.quiet,
         )
         summary = predict_file(options)
@@ -186,6 +187,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--int8",
         action="store_true",
         help="CPU only: int8 dynamic quantisation, about 2x faster, slightly lower F1 (benchmarks/README.md)",
+    )
+    predict.add_argument(
+        "--dtype",
+        choices=("float32", "float16", "bfloat16"),
+        default=None,
+        help="cast the model for a GPU's half-precision units (default: the checkpoint's float32)",
     )
     predict.add_argument("--quiet", action="store_true", help="no progress bar")
     predict.set_defaults(run=_cmd_predict)

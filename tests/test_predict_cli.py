@@ -388,3 +388,39 @@ def test_shards_split_records_by_index(tmp_path):
     path.write_text("".join(json.dumps({"text": str(i)}) + "\n" for i in range(7)), encoding="utf-8")
     assert [r.index for r in iter_records(path, shard=(1, 3))] == [1, 4]
     assert [r.index for r in iter_records(path, start=3, shard=(0, 3))] == [3, 6]
+
+
+def test_predict_in_bfloat16_finds_what_float32_finds(dump, model_dir, baseline, tmp_path):
+    # Half precision is the GPU path; bfloat16 also runs on a CPU, so the cast and the float32 scoring of
+    # its logits are tested here. The keyword checkpoint's margins are wide: the same spans come out.
+    output = tmp_path / "bf16.jsonl"
+    code = main(
+        ["predict", "--model", str(model_dir), "--input", str(dump), "--output", str(output)]
+        + ["--chunk-size", "8", "--dtype", "bfloat16", "--quiet"]
+    )
+    assert code == 0
+    records = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
+    expected = [json.loads(line) for line in baseline.read_text(encoding="utf-8").splitlines()]
+
+    def spans(rows: list[dict]) -> list:
+        return [
+            (
+                [(e["start"], e["end"], e["label"]) for e in r["entities"]],
+                [(v["type"], v["trigger"]["start"]) for v in r["events"]],
+            )
+            for r in rows
+        ]
+
+    assert spans(records) == spans(expected)
+    assert json.loads(side_path(output, "state.json").read_text())["dtype"] == "bfloat16"
+    with pytest.raises(ValueError, match="dtype"):  # a resumed run must not switch precision
+        predict_file(PredictOptions(str(model_dir), str(dump), str(output), chunk_size=8, resume=True))
+
+
+def test_dtype_is_checked_and_excludes_int8(model_dir):
+    extractor = EventExtractor.from_pretrained(str(model_dir), device="cpu", dtype="bf16")
+    assert {p.dtype for p in extractor.model.parameters()} == {torch.bfloat16}
+    with pytest.raises(ValueError, match="unknown dtype 'float8'"):
+        EventExtractor.from_pretrained(str(model_dir), device="cpu", dtype="float8")
+    with pytest.raises(ValueError, match="exclude each other"):
+        EventExtractor.from_pretrained(str(model_dir), device="cpu", int8=True, dtype="float16")
