@@ -17,6 +17,9 @@ used for every row, so tokens/s and articles/s give the same ratios. Every extra
 off (benchmarks/throughput_levers.py; plus 1 thread and passive OpenMP waiting when --threads > 1), side by
 side with the shipped path, on a dump of `--lever-articles`. The last line is
 `ratio_vs_limit=X ratio_vs_pipeline=Y peak_rss_mb=Z` ((c) over (a), (c) over (b), the largest (c) RSS).
+
+On a GPU (`--device cuda [--dtype bfloat16|float16]`) every mode runs there in that precision, and each row
+adds the GPU's mean utilisation while it ran (NVML, sampled every 50 ms) and its peak allocated memory.
 """
 
 from __future__ import annotations
@@ -41,6 +44,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # throughput_levers.py
 SEEDS = REPO / "data" / "seeds.jsonl"
 ENCODER_BATCH_SIZES = (8, 16, 32, 64, 128)
 PIPELINE_BATCH_SIZES = (1, 8, 16, 32, 64)
+# A GPU keeps gaining from larger batches long after a CPU stops.
+GPU_ENCODER_BATCH_SIZES = (32, 64, 128, 256, 512, 1024)
+GPU_PIPELINE_BATCH_SIZES = (8, 32, 64, 128, 256)
 # Tokens each batch size is tried on before the full run (a sample of the dump).
 TUNING_TOKENS = 20_000
 # Share of tokens the untrained default model tags (news text: about one word in eight is inside a mention,
@@ -123,6 +129,67 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
 
 
+def _synchronize(device) -> None:
+    """Wait for the GPU's queued work, so that a host clock read after it counts that work."""
+    if device.type == "cuda":
+        import torch
+
+        torch.cuda.synchronize(device)
+
+
+class GpuSampler:
+    """While the block runs: the GPU's utilisation (NVML, every 50 ms) and torch's peak allocated memory.
+
+    On the CPU it does nothing and `result()` is empty. Utilisation is NVML's share of time in which a
+    kernel ran, so a GPU waiting on Python, the tokenizer or transfers shows up as a low figure.
+    """
+
+    def __init__(self, device, interval: float = 0.05):
+        self.device, self.interval = device, interval
+        self.samples: list[int] = []
+        self._stop = None
+
+    def __enter__(self) -> GpuSampler:
+        if self.device.type != "cuda":
+            return self
+        import threading
+
+        import torch
+
+        torch.cuda.reset_peak_memory_stats(self.device)
+        try:
+            import pynvml
+
+            pynvml.nvmlInit()
+            index = self.device.index if self.device.index is not None else torch.cuda.current_device()
+            handle = pynvml.nvmlDeviceGetHandleByIndex(index)
+        except Exception as err:  # no NVML: memory is still reported
+            print(f"note: no GPU utilisation ({err})", file=sys.stderr)
+            return self
+        self._stop = threading.Event()
+
+        def sample() -> None:
+            while not self._stop.wait(self.interval):
+                self.samples.append(pynvml.nvmlDeviceGetUtilizationRates(handle).gpu)
+
+        self._thread = threading.Thread(target=sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_) -> None:
+        if self._stop is not None:
+            self._stop.set()
+            self._thread.join()
+
+    def result(self) -> dict:
+        if self.device.type != "cuda":
+            return {}
+        import torch
+
+        util = sum(self.samples) / len(self.samples) if self.samples else None
+        return {"gpu_util_pct": util, "gpu_peak_mb": torch.cuda.max_memory_allocated(self.device) / 2**20}
+
+
 def _units(extractor, articles: list[dict], chunk: int) -> list:
     """The model inputs parley builds for the articles, chunk by chunk as `parley predict` does."""
     units = []
@@ -140,36 +207,43 @@ def measure_limit(args: argparse.Namespace) -> dict:
 
     from parley.inference.extractor import EventExtractor
 
-    extractor = EventExtractor.from_pretrained(args.model, device="cpu")
+    extractor = EventExtractor.from_pretrained(args.model, device=args.device, dtype=args.dtype)
     articles = _read_dump(args.dump)
     units = _units(extractor, articles, args.chunk_size)
     inputs = sorted((u.input_ids for u in units), key=len)
     pad = extractor.tokenizer.pad_token_id or 0
     total = sum(map(len, inputs))
+    device = extractor.device
 
     @torch.inference_mode()
     def run(batch_list) -> float:
         started = time.perf_counter()
         for ids, mask in batch_list:
             extractor.model.encode(ids, mask)
+        _synchronize(device)
         return time.perf_counter() - started
 
     def padded(size: int, share: float = 1.0) -> list:
         starts = range(0, len(inputs), size)
         # An even sample of the length-sorted batches, so every size sees short and long inputs alike.
         keep = max(1, round(len(starts) * share))
-        return [_pad(inputs[b : b + size], pad) for b in starts[:: max(1, len(starts) // keep)][:keep]]
+        chosen = starts[:: max(1, len(starts) // keep)][:keep]
+        # Moved to the device before the clock starts: the limit is the forward pass alone.
+        return [tuple(t.to(device) for t in _pad(inputs[b : b + size], pad)) for b in chosen]
 
-    run(padded(ENCODER_BATCH_SIZES[0], 0.0))  # warm-up
-    share = min(1.0, TUNING_TOKENS / total)
+    sizes = GPU_ENCODER_BATCH_SIZES if device.type == "cuda" else ENCODER_BATCH_SIZES
+    run(padded(sizes[0], 0.0))  # warm-up
+    share = min(1.0, TUNING_TOKENS * (10 if device.type == "cuda" else 1) / total)
     tuning = {}
-    for size in ENCODER_BATCH_SIZES:
+    for size in sizes:
         sample = padded(size, share)
         tuning[size] = sum(int(mask.sum()) for _, mask in sample) / run(sample)
     best = max(tuning, key=tuning.get)
     batches = padded(best)
-    seconds = run(batches)
+    with GpuSampler(device) as gpu:
+        seconds = run(batches)
     return {
+        **gpu.result(),
         "seconds": seconds,
         "articles": len(articles),
         "tokens": total,
@@ -230,23 +304,32 @@ def measure_peer(args: argparse.Namespace) -> dict:
         for u in _units(extractor, articles, args.chunk_size)
     ]
     del extractor
+    import torch
+
+    from parley.inference.extractor import model_dtype
+
     model, tokenizer = peer_model(args.model)
+    device = torch.device(args.device)
+    model = model.to(device, model_dtype(args.dtype or "float32"))
     # "first": a word takes its first subword's tag, as parley decodes.
     classify = pipeline(
-        "token-classification", model=model, tokenizer=tokenizer, device=-1, aggregation_strategy="first"
+        "token-classification", model=model, tokenizer=tokenizer, device=device, aggregation_strategy="first"
     )
     classify(texts[:8], batch_size=8)  # warm-up
-    sample = texts[:: max(1, len(texts) // 256)][:256]
+    cuda = device.type == "cuda"
+    sample = texts[:: max(1, len(texts) // (2048 if cuda else 256))][: 2048 if cuda else 256]
     tuning = {}
-    for size in PIPELINE_BATCH_SIZES:
+    for size in GPU_PIPELINE_BATCH_SIZES if cuda else PIPELINE_BATCH_SIZES:
         started = time.perf_counter()
         classify(sample, batch_size=size)
         tuning[size] = len(sample) / (time.perf_counter() - started)
     best = max(tuning, key=tuning.get)
-    started = time.perf_counter()
-    found = classify(texts, batch_size=best)
-    seconds = time.perf_counter() - started
+    with GpuSampler(device) as gpu:
+        started = time.perf_counter()
+        found = classify(texts, batch_size=best)
+        seconds = time.perf_counter() - started
     return {
+        **gpu.result(),
         "seconds": seconds,
         "articles": len(articles),
         "inputs": len(texts),
@@ -264,7 +347,7 @@ def measure_predict(args: argparse.Namespace) -> dict:
     """Time `predict_file` (the `parley predict` run) over the dump, with one lever switched off if asked."""
     from parley.inference.batch import PredictOptions, predict_file
 
-    extractor = lever_extractor(args.model, args.lever)
+    extractor = lever_extractor(args.model, args.lever, args.device, args.dtype)
     extractor.extract(_read_first(args.dump, 2), batch_size=args.batch_size)  # warm-up
     model_pass = _time_calls(extractor, "extract")
     output = Path(args.work) / f"predict-{args.lever}-{args.articles_label}.jsonl"
@@ -274,13 +357,16 @@ def measure_predict(args: argparse.Namespace) -> dict:
         output=str(output),
         batch_size=args.batch_size,
         chunk_size=args.chunk_size,
-        device="cpu",
+        device=args.device,
+        dtype=args.dtype,
         progress=False,
     )
-    started = time.perf_counter()
-    summary = predict_file(options, extractor=extractor)
-    seconds = time.perf_counter() - started
+    with GpuSampler(extractor.device) as gpu:
+        started = time.perf_counter()
+        summary = predict_file(options, extractor=extractor)
+        seconds = time.perf_counter() - started
     result = {
+        **gpu.result(),
         "seconds": seconds,
         "model_pass_seconds": model_pass["seconds"],
         "articles": summary.articles,
@@ -288,7 +374,9 @@ def measure_predict(args: argparse.Namespace) -> dict:
         "peak_rss_mb": _peak_rss_mb(),
     }
     if args.lever == "int8":
-        result["gold"] = _gold_scores(args.model, extractor, args.gold)
+        result["gold"] = _gold_scores(args.model, extractor, args.gold, "int8")
+    elif args.dtype not in (None, "float32") and args.lever == "shipped":
+        result["gold"] = _gold_scores(args.model, extractor, args.gold, args.dtype)
     return result
 
 
@@ -307,17 +395,18 @@ def _time_calls(obj, name: str) -> dict:
     return total
 
 
-def _gold_scores(model_dir: str, quantised, gold_path: str) -> dict:
-    """Scores on labeled articles of the full-precision model and of `quantised`."""
+def _gold_scores(model_dir: str, reduced, gold_path: str, name: str) -> dict:
+    """Scores on labeled articles of the float32 model and of `reduced` (int8 or half precision), same device."""
     from parley.inference.evaluate import score_extractor
     from parley.inference.extractor import EventExtractor
     from parley.training.readers import read_articles
 
-    gold = read_articles([gold_path], quantised.schema).articles
+    gold = read_articles([gold_path], reduced.schema).articles
+    full = EventExtractor.from_pretrained(model_dir, device=reduced.device)
     scores = {}
-    for name, extractor in (("fp32", EventExtractor.from_pretrained(model_dir, device="cpu")), ("int8", quantised)):
+    for label, extractor in (("fp32", full), (name, reduced)):
         found = score_extractor(extractor, gold).to_dict()
-        scores[name] = {key: found[key]["f1"] for key in ("mentions", "trigger_cls", "argument_cls")}
+        scores[label] = {key: found[key]["f1"] for key in ("mentions", "trigger_cls", "argument_cls")}
     return scores
 
 
@@ -361,11 +450,11 @@ TITLES = {
 }
 
 
-def lever_extractor(model_dir: str, lever: str):
+def lever_extractor(model_dir: str, lever: str, device: str = "cpu", dtype: str | None = None):
     """The extractor with lever `lever` switched off (benchmarks/throughput_levers.py)."""
     from throughput_levers import lever_extractor as build
 
-    return build(model_dir, lever)
+    return build(model_dir, lever, device, dtype)
 
 
 def spawn(
@@ -401,6 +490,9 @@ def spawn(
         label or "main",
         "--gold",
         args.gold,
+        "--device",
+        args.device,
+        *(["--dtype", args.dtype] if args.dtype else []),
     ]
     # The fast tokenizer's thread pool gets the same count as torch.
     env = {**os.environ, "RAYON_NUM_THREADS": str(threads), "TOKENIZERS_PARALLELISM": "true", **(env or {})}
@@ -413,8 +505,8 @@ def spawn(
     return json.loads(lines[-1][len("RESULT ") :])
 
 
-def machine() -> str:
-    """CPU model, cores and library versions, for the table's heading."""
+def machine(device: str = "cpu") -> str:
+    """CPU model, cores, library versions and the GPU's name, for the table's heading."""
     from importlib.metadata import version
 
     cpu = platform.processor() or platform.machine()
@@ -425,17 +517,24 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return (
+    described = (
         f"{cpu}, {os.cpu_count()} logical cores, Python {platform.python_version()}, torch {version('torch')}, "
         f"transformers {version('transformers')}"
     )
+    if device != "cpu":
+        described += "; GPU: " + _in_child("-c", "import torch; print(torch.cuda.get_device_name())")
+    return described
 
 
 def _row(title: str, result: dict, tokens: int | None) -> str:
     rate = result["articles"] / result["seconds"]
     token_rate = f"{tokens / result['seconds']:>11,.0f}" if tokens else f"{'-':>11}"
     batch = result.get("batch_size", "")
-    return f"{title:<32}{rate:>11.2f}{token_rate}{result['peak_rss_mb']:>12,.0f}{result['seconds']:>10.1f}{batch!s:>7}"
+    row = f"{title:<32}{rate:>11.2f}{token_rate}{result['peak_rss_mb']:>12,.0f}{result['seconds']:>10.1f}{batch!s:>7}"
+    if "gpu_peak_mb" in result:
+        util = result["gpu_util_pct"]
+        row += f"{'-' if util is None else f'{util:.0f}%':>10}{result['gpu_peak_mb']:>12,.0f}"
+    return row
 
 
 def _in_child(*arguments: str) -> str:
@@ -459,6 +558,10 @@ def main() -> int:
         "--lever-articles", type=int, default=200, help="articles of the levers' dump (the first of --articles at most)"
     )
     parser.add_argument("--gold", default=str(SEEDS), help="labeled articles the int8 lever is scored on")
+    parser.add_argument("--device", default="cpu", help="where every mode runs: cpu (default) or cuda")
+    parser.add_argument(
+        "--dtype", choices=("float32", "float16", "bfloat16"), default=None, help="every mode's model precision"
+    )
     parser.add_argument("--work", default=None, help="folder for the dump and outputs (default: a temp folder)")
     parser.add_argument("--mode", choices=MODES, help=argparse.SUPPRESS)
     parser.add_argument("--build-model", help=argparse.SUPPRESS)
@@ -480,8 +583,9 @@ def main() -> int:
     threads = args.threads or int(_in_child("-c", "import torch; print(torch.get_num_threads())"))
     args.work = args.work or tempfile.mkdtemp(prefix="parley-throughput-")
     Path(args.work).mkdir(parents=True, exist_ok=True)
-    print(f"machine: {machine()}")
+    print(f"machine: {machine(args.device)}")
     print(f"threads: {threads} (torch intra-op and the tokenizer, every mode); work folder: {args.work}")
+    print(f"device: {args.device}; model precision: {args.dtype or 'float32'}")
     if args.model is None:
         folder = Path(args.work) / "model"
         _in_child(str(Path(__file__).resolve()), "--build-model", str(folder))
@@ -498,14 +602,19 @@ def main() -> int:
     print(
         f"dump: {n} articles from {SEEDS.name} ({dump.stat().st_size / 1e6:.1f} MB); measuring a, b, c ...", flush=True
     )
-    results = {mode: spawn(mode, args, dump, threads) for mode in MODES}
+    results = {}
+    for mode in MODES:
+        started = time.perf_counter()
+        results[mode] = spawn(mode, args, dump, threads)
+        print(f"{TITLES[mode]}: done in {time.perf_counter() - started:.0f} s", flush=True)
     limit, peer, ours = results["a"], results["b"], results["c"]
     tokens = limit["tokens"]
     print(
         f"\n{n} articles, {limit['inputs']} model inputs (sentences and windows), {tokens:,} tokens "
         f"({tokens / n:.0f} per article); parley predict batch size {args.batch_size}, chunk size {args.chunk_size}"
     )
-    print(f"{'':<32}{'articles/s':>11}{'tokens/s':>11}{'peak RSS MB':>12}{'seconds':>10}{'batch':>7}")
+    gpu_columns = f"{'GPU util':>10}{'GPU MB':>12}" if args.device != "cpu" else ""
+    print(f"{'':<32}{'articles/s':>11}{'tokens/s':>11}{'peak RSS MB':>12}{'seconds':>10}{'batch':>7}{gpu_columns}")
     for mode, result in results.items():
         print(_row(TITLES[mode], result, tokens))
     share = ours["model_pass_seconds"] / ours["seconds"]
@@ -529,6 +638,12 @@ def main() -> int:
             make_dump(dump, size)
         print_levers(args, dump, threads, size)
 
+    if "gold" in ours:
+        gold = ours["gold"]
+        print(
+            f"{args.dtype} on the labeled articles of {Path(args.gold).name} (F1, fp32 -> {args.dtype}): "
+            + ", ".join(f"{k} {gold['fp32'][k]:.3f} -> {gold[args.dtype][k]:.3f}" for k in gold["fp32"])
+        )
     rate = ours["articles"] / ours["seconds"]
     print(
         f"ratio_vs_limit={rate / (limit['articles'] / limit['seconds']):.3f} "

@@ -25,12 +25,15 @@ from parley.inference.extractor import EventExtractor, _as_article, window_words
 VARIANTS = ("shipped", "unsorted", "tokenizer-per-sentence", "decode-per-token", "relations-per-pair", "int8")
 
 
-def lever_extractor(model_dir: str, lever: str) -> EventExtractor:
-    """The extractor of `model_dir` on the CPU with lever `lever` switched off ("shipped": every lever on)."""
+def lever_extractor(model_dir: str, lever: str, device: str = "cpu", dtype: str | None = None) -> EventExtractor:
+    """The extractor of `model_dir` with lever `lever` switched off ("shipped": every lever on)."""
     if lever not in VARIANTS:
         raise ValueError(f"unknown lever {lever!r}; expected one of {VARIANTS}")
     cls = {"unsorted": UnsortedExtractor, "decode-per-token": PerTokenLoopsExtractor}.get(lever, EventExtractor)
-    extractor = cls.from_pretrained(model_dir, device="cpu", int8=lever == "int8")
+    if lever == "int8":
+        extractor = cls.from_pretrained(model_dir, device="cpu", int8=True)
+    else:
+        extractor = cls.from_pretrained(model_dir, device=device, dtype=dtype)
     if lever == "tokenizer-per-sentence":
         extractor.tokenizer = PerSentenceTokenizer(extractor.tokenizer)
     if lever == "relations-per-pair":

@@ -97,10 +97,18 @@ def run_trainer(args: argparse.Namespace) -> dict:
         seconds, began = 0.0, 0.0
 
         def on_step_begin(self, *_, **__):
+            _synchronize()
             StepClock.began = time.perf_counter()
 
         def on_step_end(self, *_, **__):
+            # Trainer never reads the loss back per step, so a GPU would still be busy here: wait, as
+            # parley's loop does when it reads its loss.
+            _synchronize()
             StepClock.seconds += time.perf_counter() - StepClock.began
+
+    def _synchronize() -> None:
+        if torch.cuda.is_available() and not arguments.use_cpu:
+            torch.cuda.synchronize()
 
     train = config.train
     arguments = TrainingArguments(
@@ -113,6 +121,9 @@ def run_trainer(args: argparse.Namespace) -> dict:
         max_grad_norm=train.max_grad_norm if train.max_grad_norm is not None else 0.0,
         seed=train.seed,
         use_cpu=config.device == "cpu" or not torch.cuda.is_available(),
+        # The same mixed precision as parley's run (train.mixed_precision in the config).
+        bf16=train.mixed_precision == "bf16",
+        fp16=train.mixed_precision == "fp16",
         save_strategy="no",
         eval_strategy="no",
         logging_strategy="no",

@@ -36,23 +36,29 @@ def scripts(model_dir, tiny_encoder_dir, hand_articles, tmp_path_factory) -> dic
     work = tmp_path_factory.mktemp("benchmarks")
     data = work / "hand.jsonl"
     write_jsonl(hand_articles, data)
+    small = ["--articles", "2", "--model", str(model_dir), "--threads", "1"]
     commands = {
-        "throughput": ["--articles", "2", "--model", str(model_dir), "--threads", "1", "--work", str(work / "t")],
-        "train_throughput": [
-            *("--config", str(BENCHMARKS.parent / "configs" / "train" / "tiny.yaml")),
-            *("--steps", "2", "--threads", "1", "--work", str(work / "train")),
-            *(f"model.encoder={tiny_encoder_dir}", f"data.paths=[{data}]"),
-        ],
+        "throughput": ("throughput", [*small, "--work", str(work / "t")]),
+        # The half-precision path a GPU run takes; bfloat16 runs on a CPU too.
+        "throughput_bf16": ("throughput", [*small, "--work", str(work / "bf16"), "--dtype", "bfloat16"]),
+        "train_throughput": (
+            "train_throughput",
+            [
+                *("--config", str(BENCHMARKS.parent / "configs" / "train" / "tiny.yaml")),
+                *("--steps", "2", "--threads", "1", "--work", str(work / "train")),
+                *(f"model.encoder={tiny_encoder_dir}", f"data.paths=[{data}]"),
+            ],
+        ),
     }
     running = {
         name: subprocess.Popen(
-            [sys.executable, str(BENCHMARKS / f"{name}.py"), *arguments],
+            [sys.executable, str(BENCHMARKS / f"{script}.py"), *arguments],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
             cwd=work,
         )
-        for name, arguments in commands.items()
+        for name, (script, arguments) in commands.items()
     }
     yield running
     for process in running.values():
@@ -91,6 +97,20 @@ def test_throughput_script_prints_the_table_and_the_ratio_line(scripts):
     match = re.fullmatch(r"ratio_vs_limit=(\d+\.\d+) ratio_vs_pipeline=(\d+\.\d+) peak_rss_mb=(\d+)", last)
     assert match, out
     assert float(match[1]) > 0 and float(match[2]) > 0 and 100 < int(match[3]) < 1500
+
+
+def test_throughput_in_bfloat16_reports_its_accuracy_change(scripts):
+    out = _output(scripts["throughput_bf16"])
+    assert "model precision: bfloat16" in out
+    change = re.search(r"^bfloat16 on the labeled articles of seeds.jsonl \(F1, fp32 -> bfloat16\): (.*)$", out, re.M)
+    assert change, out
+    scores = re.findall(r"(\w+) (\d\.\d+) -> (\d\.\d+)", change[1])
+    assert [name for name, *_ in scores] == ["mentions", "trigger_cls", "argument_cls"]
+    # The keyword checkpoint finds the seeds' keywords in either precision: a real score, the same score.
+    assert all(float(full) > 0.1 and abs(float(full) - float(half)) < 0.05 for _, full, half in scores), out
+    assert re.fullmatch(
+        r"ratio_vs_limit=\d+\.\d+ ratio_vs_pipeline=\d+\.\d+ peak_rss_mb=\d+", out.strip().splitlines()[-1]
+    )
 
 
 def test_train_throughput_script_compares_both_runs(scripts):
