@@ -558,6 +558,9 @@ def main() -> int:
         "--lever-articles", type=int, default=200, help="articles of the levers' dump (the first of --articles at most)"
     )
     parser.add_argument("--gold", default=str(SEEDS), help="labeled articles the int8 lever is scored on")
+    parser.add_argument(
+        "--rss-only", action="store_true", help="run only (c) at each N and print its peak RSS by N (no ratios)"
+    )
     parser.add_argument("--device", default="cpu", help="where every mode runs: cpu (default) or cuda")
     parser.add_argument(
         "--dtype", choices=("float32", "float16", "bfloat16"), default=None, help="every mode's model precision"
@@ -596,6 +599,8 @@ def main() -> int:
         )
     else:
         print(f"model: {args.model}")
+    if args.rss_only:
+        return rss_by_size(args, threads)
     n = args.articles[0]
     dump = Path(args.work) / f"dump-{n}.jsonl"
     make_dump(dump, n)
@@ -649,6 +654,22 @@ def main() -> int:
         f"ratio_vs_limit={rate / (limit['articles'] / limit['seconds']):.3f} "
         f"ratio_vs_pipeline={rate / (peer['articles'] / peer['seconds']):.3f} peak_rss_mb={max(rss):.0f}"
     )
+    return 0
+
+
+def rss_by_size(args: argparse.Namespace, threads: int) -> int:
+    """(c) alone on a dump of each size: is its peak RSS flat in N?"""
+    print(f"{'':<32}{'articles/s':>11}{'tokens/s':>11}{'peak RSS MB':>12}{'seconds':>10}", flush=True)
+    peaks = []
+    for n in args.articles:
+        dump = Path(args.work) / f"dump-{n}.jsonl"
+        make_dump(dump, n)
+        result = spawn("c", args, dump, threads, label=str(n))
+        peaks.append(f"{n}:{result['peak_rss_mb']:.0f}")
+        print(_row(f"(c) parley predict, N={n}", result, None), flush=True)
+        dump.unlink()
+        Path(result["output"]).unlink()
+    print("peak_rss_mb_by_n=" + ",".join(peaks))
     return 0
 
 

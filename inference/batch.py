@@ -26,6 +26,8 @@ its suffix; `merge_outputs` (`parley merge`) joins finished shard outputs into w
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import heapq
 import json
 import os
@@ -306,6 +308,7 @@ def predict_file(
             state.rejects_bytes, state.index_bytes = rejects.tell(), index.tell() if index else 0
             state.done = done and fmt != "parquet"
             write_state(output, state)
+            release_free_heap()
             if hook:
                 hook(chunk_number, "committed")
 
@@ -362,6 +365,32 @@ def _write_chunk(
         state.articles += 1
         state.rows += len(rows) if options.dyads else 0
         progress.update(1)
+
+
+def release_free_heap() -> bool:
+    """Give the C heap's free pages back to the system (glibc's malloc_trim); False where there is none.
+
+    Each chunk allocates tensors of new shapes; glibc keeps the freed pages mapped, so without this a
+    long run's RSS creeps up with the number of articles (benchmarks/README.md: 785 MB at 2,000, 1,132
+    MB at 20,000) while the Python heap stays flat. Trimming once a chunk costs about a millisecond.
+    """
+    trim = _malloc_trim()
+    return bool(trim and trim(0) is not None)
+
+
+def _malloc_trim():
+    global _TRIM
+    if _TRIM is None:
+        _TRIM = False
+        name = ctypes.util.find_library("c")
+        try:
+            _TRIM = getattr(ctypes.CDLL(name), "malloc_trim", False) if name else False
+        except OSError:  # no C library to load: nothing to trim
+            pass
+    return _TRIM
+
+
+_TRIM = None
 
 
 def _journal_to_parquet(journal: Path, output: Path) -> None:

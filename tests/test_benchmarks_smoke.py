@@ -41,6 +41,10 @@ def scripts(model_dir, tiny_encoder_dir, hand_articles, tmp_path_factory) -> dic
         "throughput": ("throughput", [*small, "--work", str(work / "t")]),
         # The half-precision path a GPU run takes; bfloat16 runs on a CPU too.
         "throughput_bf16": ("throughput", [*small, "--work", str(work / "bf16"), "--dtype", "bfloat16"]),
+        "throughput_rss": (
+            "throughput",
+            ["--articles", "2", "3", *small[2:], "--work", str(work / "rss"), "--rss-only"],
+        ),
         "train_throughput": (
             "train_throughput",
             [
@@ -111,6 +115,16 @@ def test_throughput_in_bfloat16_reports_its_accuracy_change(scripts):
     assert re.fullmatch(
         r"ratio_vs_limit=\d+\.\d+ ratio_vs_pipeline=\d+\.\d+ peak_rss_mb=\d+", out.strip().splitlines()[-1]
     )
+
+
+def test_rss_only_runs_parley_predict_at_each_size(scripts):
+    out = _output(scripts["throughput_rss"])
+    assert re.search(r"^\(c\) parley predict, N=2\s", out, re.M) and re.search(
+        r"^\(c\) parley predict, N=3\s", out, re.M
+    )
+    assert "(a) limit" not in out and "(b) peer" not in out
+    last = re.fullmatch(r"peak_rss_mb_by_n=2:(\d+),3:(\d+)", out.strip().splitlines()[-1])
+    assert last and all(100 < int(mb) < 1500 for mb in last.groups()), out
 
 
 def test_train_throughput_script_compares_both_runs(scripts):
