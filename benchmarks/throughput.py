@@ -40,7 +40,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # throughput_levers.py, beside this file
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # throughput_levers.py, child_result.py, beside this file
+from child_result import print_result, run_child  # noqa: E402
+
 SEEDS = REPO / "data" / "seeds.jsonl"
 ENCODER_BATCH_SIZES = (8, 16, 32, 64, 128)
 PIPELINE_BATCH_SIZES = (1, 8, 16, 32, 64)
@@ -468,7 +470,6 @@ def spawn(
 ) -> dict:
     """Run one measurement in a fresh interpreter and return what it reports."""
     command = [
-        sys.executable,
         str(Path(__file__).resolve()),
         "--mode",
         mode,
@@ -496,13 +497,7 @@ def spawn(
     ]
     # The fast tokenizer's thread pool gets the same count as torch.
     env = {**os.environ, "RAYON_NUM_THREADS": str(threads), "TOKENIZERS_PARALLELISM": "true", **(env or {})}
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"--mode {mode} --lever {lever} failed ({done.returncode}):\n{done.stderr[-4000:]}")
-    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
-    if not lines:
-        raise RuntimeError(f"--mode {mode} printed no RESULT line:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
-    return json.loads(lines[-1][len("RESULT ") :])
+    return run_child(command, env, f"--mode {mode} --lever {lever}")
 
 
 def machine(device: str = "cpu") -> str:
@@ -580,7 +575,7 @@ def main() -> int:
         import torch
 
         torch.set_num_threads(args.threads)
-        print("RESULT " + json.dumps(MODES[args.mode](args)), flush=True)
+        print_result(MODES[args.mode](args))
         return 0
 
     threads = args.threads or int(_in_child("-c", "import torch; print(torch.get_num_threads())"))

@@ -125,19 +125,9 @@ class PerTokenLoopsExtractor(EventExtractor):
     """`_units` and `_run` as they were before the per-sentence loops left the hot path."""
 
     def _units(self, records: list[dict[str, Any]]) -> list:
-        from parley.training.sentences import split_sentences, split_words
-
-        sentences: list[tuple[int, list[tuple[int, int]]]] = []
-        for index, record in enumerate(records):
-            text = record["text"]
-            for start, end in split_sentences(text):
-                words = split_words(text, start, end)
-                if words:
-                    sentences.append((index, words))
+        sentences, encoded = self._tokenized_sentences(records)  # shared: the loops below are the lever
         if not sentences:
             return []
-        word_lists = [[records[a]["text"][s:e] for s, e in words] for a, words in sentences]
-        encoded = self.tokenizer(word_lists, is_split_into_words=True, add_special_tokens=False)
         cls_id, sep_id = self.tokenizer.cls_token_id, self.tokenizer.sep_token_id
         budget = self.max_length - 2
         units: list[_LoopUnit] = []

@@ -27,6 +27,8 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # child_result.py, beside this file
+from child_result import print_result, run_child  # noqa: E402
 
 
 def run_parley(args: argparse.Namespace) -> dict:
@@ -154,7 +156,6 @@ RUNS = {"parley": ("parley train", run_parley), "trainer": ("transformers Traine
 def spawn(run: str, args: argparse.Namespace, threads: int) -> dict:
     """One run in a fresh interpreter; what it reports."""
     command = [
-        sys.executable,
         str(Path(__file__).resolve()),
         "--run",
         run,
@@ -169,11 +170,7 @@ def spawn(run: str, args: argparse.Namespace, threads: int) -> dict:
         *args.overrides,
     ]
     env = {**os.environ, "RAYON_NUM_THREADS": str(threads)}
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
-    if done.returncode != 0 or not lines:
-        raise RuntimeError(f"--run {run} failed ({done.returncode}):\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
-    return json.loads(lines[-1][len("RESULT ") :])
+    return run_child(command, env, f"--run {run}")
 
 
 def main() -> int:
@@ -190,7 +187,7 @@ def main() -> int:
         import torch
 
         torch.set_num_threads(args.threads)
-        print("RESULT " + json.dumps(RUNS[args.run][1](args)), flush=True)
+        print_result(RUNS[args.run][1](args))
         return 0
 
     if args.threads is None:

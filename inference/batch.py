@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import heapq
 import json
 import os
@@ -375,22 +376,19 @@ def release_free_heap() -> bool:
     MB at 20,000) while the Python heap stays flat. Trimming once a chunk costs about a millisecond.
     """
     trim = _malloc_trim()
-    return bool(trim and trim(0) is not None)
+    if trim is None:
+        return False
+    trim(0)
+    return True
 
 
+@functools.cache
 def _malloc_trim():
-    global _TRIM
-    if _TRIM is None:
-        _TRIM = False
-        name = ctypes.util.find_library("c")
-        try:
-            _TRIM = getattr(ctypes.CDLL(name), "malloc_trim", False) if name else False
-        except OSError:  # no C library to load: nothing to trim
-            pass
-    return _TRIM
-
-
-_TRIM = None
+    name = ctypes.util.find_library("c")
+    try:
+        return getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
+    except OSError:  # no C library to load: nothing to trim
+        return None
 
 
 def _journal_to_parquet(journal: Path, output: Path) -> None:

@@ -176,7 +176,10 @@ class EventExtractor:
             yield from self.extract(buffer, batch_size)
 
     # -- preparation -------------------------------------------------------------------------------------------
-    def _units(self, records: list[dict[str, Any]]) -> list[_Unit]:
+    def _tokenized_sentences(
+        self, records: list[dict[str, Any]]
+    ) -> tuple[list[tuple[int, list[tuple[int, int]]]], Any]:
+        """Each sentence with words as (article index, word offsets), and their encoding: one tokenizer call."""
         sentences: list[tuple[int, list[tuple[int, int]]]] = []
         for index, record in enumerate(records):
             text = record["text"]
@@ -185,10 +188,15 @@ class EventExtractor:
                 if words:
                     sentences.append((index, words))
         if not sentences:
-            return []
+            return [], None
         word_lists = [[records[a]["text"][s:e] for s, e in words] for a, words in sentences]
         # One fast-tokenizer call for every sentence; windows slice its output.
-        encoded = self.tokenizer(word_lists, is_split_into_words=True, add_special_tokens=False)
+        return sentences, self.tokenizer(word_lists, is_split_into_words=True, add_special_tokens=False)
+
+    def _units(self, records: list[dict[str, Any]]) -> list[_Unit]:
+        sentences, encoded = self._tokenized_sentences(records)
+        if not sentences:
+            return []
         cls_id, sep_id = self.tokenizer.cls_token_id, self.tokenizer.sep_token_id
         budget = self.max_length - 2
         units: list[_Unit] = []
