@@ -440,3 +440,13 @@ def test_freed_heap_pages_go_back_to_the_system():
     assert release_free_heap()
     assert before - rss_mb() > 100, (before, rss_mb())
     assert len(kept) == 200
+
+
+def test_predict_trims_the_heap_after_every_chunk(dump, model_dir, tmp_path, monkeypatch):
+    import parley.inference.batch as batch
+
+    trims = []
+    real = batch.release_free_heap
+    monkeypatch.setattr(batch, "release_free_heap", lambda: trims.append(1) or real())
+    predict_file(PredictOptions(str(model_dir), str(dump), str(tmp_path / "out.jsonl"), chunk_size=8, progress=False))
+    assert len(trims) == 6  # 41 input lines in chunks of 8: one trim per commit
