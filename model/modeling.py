@@ -150,6 +150,8 @@ class ParleyModel(PreTrainedModel):
         relation_labels: torch.Tensor | None = None,  # (B, T, M) role ids, -100 for padding
         status_labels: torch.Tensor | None = None,  # (B, T)
         loss_weights: dict[str, float] | None = None,
+        label_smoothing: float = 0.0,
+        trigger_tag_weight: float = 1.0,
     ) -> ParleyOutput:
         states = self.encode(input_ids, attention_mask, token_type_ids)
         dropped = self.dropout(states)
@@ -163,12 +165,18 @@ class ParleyModel(PreTrainedModel):
             )
 
         losses: dict[str, torch.Tensor] = {}
-        cross_entropy = nn.CrossEntropyLoss(ignore_index=IGNORE)
+        cross_entropy = nn.CrossEntropyLoss(ignore_index=IGNORE, label_smoothing=label_smoothing)
+        # Trigger tags other than O (index 0) weigh `trigger_tag_weight`: a recall lever for rare trigger forms.
+        tag_weights = torch.full((trigger_logits.shape[-1],), trigger_tag_weight, device=trigger_logits.device)
+        tag_weights[0] = 1.0
+        trigger_entropy = nn.CrossEntropyLoss(
+            weight=tag_weights.to(trigger_logits.dtype), ignore_index=IGNORE, label_smoothing=label_smoothing
+        )
         # A head whose labels are all ignored in this batch adds no loss (its mean would be NaN).
         if mention_tag_labels is not None and (mention_tag_labels != IGNORE).any():
             losses["mention"] = cross_entropy(mention_logits.flatten(0, 1), mention_tag_labels.flatten())
         if trigger_tag_labels is not None and (trigger_tag_labels != IGNORE).any():
-            losses["trigger"] = cross_entropy(trigger_logits.flatten(0, 1), trigger_tag_labels.flatten())
+            losses["trigger"] = trigger_entropy(trigger_logits.flatten(0, 1), trigger_tag_labels.flatten())
         if relation_logits is not None and relation_labels is not None and (relation_labels != IGNORE).any():
             losses["relation"] = cross_entropy(relation_logits.flatten(0, 2), relation_labels.flatten())
         if status_logits is not None and status_labels is not None and (status_labels != IGNORE).any():

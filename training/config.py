@@ -69,6 +69,9 @@ class DataConfig:
     split: SplitRatios = _field(SplitRatios())
     # Skip articles that break the schema (each one's error is reported) instead of stopping.
     lenient: bool = False
+    # Copies of each training article with its person and place names swapped for others of the training set
+    # (0: none); dev and test are never augmented.
+    augment_names: int = _field(0, lo=0)
     # Explicit splits: when train_paths is set, `paths` and `split` are not used. test_paths alone may go with
     # `paths` when split.test is 0: `paths` is split into train/dev by ratio and test_paths is the test split.
     train_paths: list[str] | None = None
@@ -112,6 +115,10 @@ class TrainConfig:
     weight_decay: float = _field(0.01, lo=0.0)
     seed: int = 42
     loss_weights: LossWeights = _field(LossWeights())
+    # Cross-entropy label smoothing of every head (0: none).
+    label_smoothing: float = _field(0.0, lo=0.0, hi=1.0, hi_open=True)
+    # Loss weight of trigger tags other than O against O's 1: above 1 trades precision for trigger recall.
+    trigger_tag_weight: float = _field(1.0, lo=0.0, lo_open=True)
     # Evaluate on dev every N steps; null: once per epoch.
     eval_every_steps: int | None = _field(None, lo=1)
     # Dev metric that picks the checkpoint kept as best (higher is better).

@@ -253,7 +253,12 @@ def train(config: RunConfig, on_step: Callable[[int], None] | None = None, quiet
         batches = skip_first_batches(train_loader, state.step_in_epoch) if state.step_in_epoch else train_loader
         for batch in batches:
             started = time.perf_counter()
-            output = model(**batch, loss_weights=weights)
+            output = model(
+                **batch,
+                loss_weights=weights,
+                label_smoothing=config.train.label_smoothing,
+                trigger_tag_weight=config.train.trigger_tag_weight,
+            )
             accelerator.backward(output.loss)
             if config.train.max_grad_norm is not None:
                 accelerator.clip_grad_norm_(model.parameters(), config.train.max_grad_norm)

@@ -1,0 +1,81 @@
+"""Training levers: name and place swapping, trigger-tag weighting and label smoothing."""
+
+from __future__ import annotations
+
+import random
+
+import torch
+
+from parley.articles import article_from_dict
+from parley.model import ParleyConfig, ParleyModel
+from parley.training.augment import augmented, name_pools, swap_names
+from parley.training.config import load_config
+from parley.training.dataset_builder import build_dataset
+
+from conftest import CONFIGS, article_from_markup
+
+
+def test_swap_names_replaces_people_and_places_and_keeps_every_span_valid(hand_articles, schema):
+    pools = name_pools(hand_articles)
+    assert "Staffan de Mistura" in pools["PER"] and "Vienna" in pools["GPE"]
+    for article in hand_articles:
+        copy = swap_names(article, pools, random.Random(3))
+        article_from_dict(copy.to_dict(), schema)  # every span's text equals the new text at its offsets
+        assert copy.id == f"{article.id}~names1"
+        assert [e.type for e in copy.events] == [e.type for e in article.events]
+        assert [e.trigger.text for e in copy.events] == [e.trigger.text for e in article.events]
+    before = [e.text for e in hand_articles[1].entities]
+    after = dict(zip(before, (e.text for e in swap_names(hand_articles[1], pools, random.Random(3)).entities)))
+    assert after["Staffan de Mistura"] != "Staffan de Mistura" and after["Geneva"] != "Geneva"
+    assert after["U.N."] == "U.N."  # organisation names stay
+
+
+def test_the_same_name_gets_the_same_replacement_and_pronouns_stay(schema):
+    article = article_from_markup(
+        "x",
+        "[Lavrov](PER a) {met}(MEET asserted agent=a partner=b) [Kerry](PER b) in [Oslo](GPE o). "
+        "[He](PER he ->a) and [Lavrov](PER a2) left [Oslo](GPE o2).",
+        schema,
+    )
+    pools = {"PER": ["Ana Ruiz", "Kerry", "Lavrov", "Ola Berg"], "GPE": ["Lima", "Oslo"], "LOC": []}
+    copy = swap_names(article, pools, random.Random(0))
+    names = [e.text for e in copy.entities]  # Lavrov, Kerry, Oslo, He, Lavrov, Oslo
+    assert names[0] == names[4] != "Lavrov"
+    assert names[2] == names[5] == "Lima"
+    assert names[3] == "He"
+
+
+def test_augment_names_adds_copies_to_train_only(tmp_path, tiny_encoder_dir, hand_articles, write_articles):
+    train = write_articles(hand_articles[:4], "train.jsonl")
+    dev = write_articles(hand_articles[4:], "dev.jsonl")
+    overrides = [f"model.encoder={tiny_encoder_dir}", f"data.train_paths=[{train}]", f"data.dev_paths=[{dev}]"]
+    plain = build_dataset(load_config(CONFIGS / "train" / "tiny.yaml", overrides))
+    more = build_dataset(load_config(CONFIGS / "train" / "tiny.yaml", [*overrides, "data.augment_names=2"]))
+    assert len(more.datasets["train"]) == 3 * len(plain.datasets["train"])
+    assert len(more.datasets["dev"]) == len(plain.datasets["dev"])
+    assert len(augmented(hand_articles, 0, seed=1)) == 0
+
+
+def _batch():
+    ids = torch.tensor([[101, 2000, 2001, 2002, 2003, 102]])
+    return {
+        "input_ids": ids,
+        "attention_mask": torch.ones_like(ids),
+        "trigger_tag_labels": torch.tensor([[-100, 0, 1, 0, 0, -100]]),
+    }
+
+
+def test_trigger_tag_weight_and_label_smoothing_change_the_trigger_loss(tiny_bert_config, schema):
+    torch.manual_seed(0)
+    model = ParleyModel(ParleyConfig(encoder=tiny_bert_config.to_dict(), schema=schema.to_dict())).eval()
+    with torch.no_grad():
+        plain = model(**_batch()).losses["trigger"]
+        weighted = model(**_batch(), trigger_tag_weight=3.0).losses["trigger"]
+        smoothed = model(**_batch(), label_smoothing=0.1).losses["trigger"]
+        logits = model(**_batch()).trigger_logits[0, 1:5]
+    expected = torch.nn.functional.cross_entropy(logits, torch.tensor([0, 1, 0, 0]))
+    assert torch.isclose(plain, expected)
+    weights = torch.ones(logits.shape[-1]) * 3.0
+    weights[0] = 1.0
+    assert torch.isclose(weighted, torch.nn.functional.cross_entropy(logits, torch.tensor([0, 1, 0, 0]), weight=weights))
+    assert not torch.isclose(smoothed, plain)
