@@ -2,6 +2,13 @@
 
     python benchmarks/accuracy_report.py [--epochs 3] [--seed-epochs 12] [--json PATH] [--markdown PATH]
                                          [--work-dir DIR] [--keep-models] [--folds N] [--quick] [key=value ...]
+    python benchmarks/accuracy_report.py --compare NAME=RUN_DIR [NAME=RUN_DIR ...] [--seeds PATH]
+                                         [--json PATH] [--markdown PATH]
+
+--compare trains nothing: it puts the keyword rules and the models of finished held-out runs (e.g. the
+previous and the new default, each trained by configs/train/heldout_seeds.yaml on its own corpus) side by
+side on the same held-out seeds, synthetic dev passages none of them trained on, and the capability suite,
+overall, per event type and per status (benchmarks/compare_models.py).
 
 Run it from the repository root (the config's data paths are relative). With the defaults it trains 13
 models, about 40 minutes on 2 free CPU cores; --quick is a smoke run of seconds for the tests.
@@ -108,8 +115,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", default=None, help="write the report as JSON here")
     parser.add_argument("--markdown", default=None, help="write the report as markdown here")
     parser.add_argument("--quick", action="store_true", help="a tiny version for tests: 2 folds, 2 steps a run")
+    parser.add_argument("--compare", nargs="+", metavar="NAME=RUN_DIR", help="compare finished runs, train nothing")
+    parser.add_argument("--seeds", default=str(REPO / "data" / "seeds.jsonl"), help="held-out articles for --compare")
     parser.add_argument("overrides", nargs="*", metavar="key=value", help="config overrides for every run")
     args = parser.parse_args(argv)
+    if args.compare:
+        return _compare(parser, args)
     # One bar per model load and save would bury the progress lines.
     transformers_logging.disable_progress_bar()
     try:
@@ -205,6 +216,26 @@ def _report(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         Path(args.json).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     if args.markdown:
         Path(args.markdown).write_text(format_markdown(report), encoding="utf-8")
+    return 0
+
+
+def _compare(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    import compare_models
+
+    runs = {}
+    for item in args.compare:
+        name, _, run = item.partition("=")
+        if not run or not (Path(run) / "model").is_dir():
+            parser.error(f"--compare {item!r}: expected NAME=RUN_DIR of a finished parley train run")
+        runs[name] = Path(run)
+    transformers_logging.disable_progress_bar()
+    report = compare_models.compare(runs, args.seeds, load_schema())
+    markdown = compare_models.format_markdown(report)
+    print(markdown)
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    if args.markdown:
+        Path(args.markdown).write_text(markdown, encoding="utf-8")
     return 0
 
 
