@@ -14,8 +14,8 @@ For each setting it prints, on the held-out seeds: trigger and argument classifi
 accuracy, recall of MEET / ATTEND / BOYCOTT, false events per 100 sentences that hold no gold event;
 on the synthetic dev split: trigger and argument classification F1; and the capability suite's pass
 rate and worst capability (benchmarks/capabilities.py). --thresholds also picks, per setting, the
-trigger and argument score thresholds that maximise dev argument classification F1 and reports the
-seeds at those thresholds (a `name+thr` row).
+trigger and argument score thresholds that maximise dev trigger + argument classification F1
+(parley.inference.thresholds) and reports everything again at those thresholds (a `name+thr` row).
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from capabilities import run_suite  # noqa: E402
 
 from parley.articles import Article  # noqa: E402
-from parley.inference.extractor import EventExtractor, Thresholds  # noqa: E402
+from parley.inference.extractor import EventExtractor  # noqa: E402
+from parley.inference.thresholds import tune_thresholds  # noqa: E402
 from parley.training.config import config_from_dict  # noqa: E402
 from parley.training.readers import read_articles  # noqa: E402
 from parley.training.scoring import score_articles  # noqa: E402
@@ -44,7 +45,6 @@ from parley.training.sentences import split_sentences  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CONFIG = REPO / "configs" / "train" / "heldout_seeds.yaml"
 RECALL_TYPES = ("MEET", "ATTEND", "BOYCOTT")
-THRESHOLD_GRID = (0.0, 0.3, 0.5, 0.7)
 
 
 def parse_setting(text: str) -> tuple[str, list[str]]:
@@ -105,18 +105,6 @@ def capability_figures(extractor: EventExtractor) -> dict:
     return {"capabilities_passed": suite["passed"], "capabilities_worst": f"{suite['worst']}:{suite['rates'][suite['worst']]:.2f}"}
 
 
-def tuned_thresholds(extractor: EventExtractor, dev: list[Article]) -> Thresholds:
-    """The trigger and argument thresholds of the grid with the best dev argument classification F1."""
-    best, best_f1 = Thresholds(), -1.0
-    for trigger in THRESHOLD_GRID:
-        for argument in THRESHOLD_GRID:
-            extractor.thresholds = Thresholds(trigger=trigger, argument=argument)
-            f1 = score_articles(dev, [x.to_article() for x in extractor.extract(dev)], extractor.schema).argument_cls.f1
-            if f1 > best_f1 + 1e-9:
-                best, best_f1 = extractor.thresholds, f1
-    return best
-
-
 def evaluate_setting(out: Path, thresholds: bool) -> list[tuple[str, dict]]:
     config = config_from_dict(json.loads((out / "run_config.json").read_text()))
     extractor = EventExtractor.from_pretrained(str(out / "model"), device="cpu")
@@ -126,7 +114,7 @@ def evaluate_setting(out: Path, thresholds: bool) -> list[tuple[str, dict]]:
     dev = [a for a in read_articles(config.data.paths, schema).articles if a.id in dev_ids]
     rows = [(out.name, {**score(extractor, seeds, dev), **capability_figures(extractor)})]
     if thresholds:
-        extractor.thresholds = tuned_thresholds(extractor, dev)
+        tune_thresholds(extractor, dev)
         figures = {**score(extractor, seeds, dev), **capability_figures(extractor)}
         figures["thresholds"] = f"t={extractor.thresholds.trigger},a={extractor.thresholds.argument}"
         rows.append((f"{out.name}+thr", figures))

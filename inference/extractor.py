@@ -114,7 +114,8 @@ class EventExtractor:
         self.device = torch.device(device)
         self.model = model.to(self.device).eval()
         self.tokenizer = tokenizer
-        self.thresholds = thresholds or Thresholds()
+        # Explicit thresholds win; else those tuned on dev and saved with the model; else none.
+        self.thresholds = thresholds or Thresholds(**(getattr(model.config, "thresholds", None) or {}))
         self.window_overlap = window_overlap
         self.labels = model.config.label_space
         self.schema = model.config.schema_obj

@@ -26,6 +26,7 @@ class ParleyConfig(PretrainedConfig):
         relation_hidden_size: int = 256,
         head_dropout: float = 0.1,
         max_seq_length: int = 128,
+        thresholds: dict[str, float] | None = None,
         **kwargs: Any,
     ):
         if relation_representation not in RELATION_REPRESENTATIONS:
@@ -41,6 +42,8 @@ class ParleyConfig(PretrainedConfig):
         self.relation_hidden_size = relation_hidden_size
         self.head_dropout = head_dropout
         self.max_seq_length = max_seq_length
+        # Decoding thresholds (trigger, mention, argument) tuned on dev after training; None: keep every span.
+        self.thresholds = thresholds
         super().__init__(**kwargs)
 
     @property

@@ -61,6 +61,11 @@ def _cmd_train(args: argparse.Namespace) -> int:
     print(f"model saved to {model_dir}")
     from parley.inference.evaluate import evaluate_run
 
+    if config.train.tune_thresholds:
+        from parley.inference.thresholds import tune_run_thresholds
+
+        print(f"score thresholds tuned on dev: {tune_run_thresholds(model_dir.parent)}")
+
     for split, scores in evaluate_run(model_dir.parent).items():
         print(f"\n== {split} split, end to end (SCHEMA.md section 7)")
         print(scores.format_table())

@@ -115,6 +115,8 @@ class TrainConfig:
     weight_decay: float = _field(0.01, lo=0.0)
     seed: int = 42
     loss_weights: LossWeights = _field(LossWeights())
+    # After training, pick trigger/argument score thresholds on dev and save them with the model (parley train).
+    tune_thresholds: bool = False
     # Cross-entropy label smoothing of every head (0: none).
     label_smoothing: float = _field(0.0, lo=0.0, hi=1.0, hi_open=True)
     # Loss weight of trigger tags other than O against O's 1: above 1 trades precision for trigger recall.

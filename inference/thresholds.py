@@ -1,0 +1,54 @@
+"""Score thresholds tuned on a run's dev articles and saved with its model.
+
+The heads decode every span whose tags win the argmax; a threshold on the span's mean tag probability (or
+an argument's role probability) trades recall for precision. `tune_run_thresholds` picks, on the dev split
+of a finished `parley train` run, the trigger and argument thresholds of a small grid that maximise trigger
+plus argument classification F1, and writes them into the model's config.json, where `EventExtractor` reads
+them as its defaults.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+from parley.articles import Article
+from parley.inference.extractor import EventExtractor, Thresholds
+from parley.training.config import config_from_dict
+from parley.training.readers import read_articles
+from parley.training.scoring import score_articles
+
+GRID = (0.0, 0.3, 0.5, 0.7)
+
+
+def tune_thresholds(extractor: EventExtractor, dev: list[Article], grid: tuple[float, ...] = GRID) -> Thresholds:
+    """The grid's trigger/argument thresholds with the best dev trigger + argument classification F1 (ties: lower)."""
+    best, best_score = Thresholds(), -1.0
+    for trigger in grid:
+        for argument in grid:
+            extractor.thresholds = Thresholds(trigger=trigger, argument=argument)
+            predicted = [x.to_article() for x in extractor.extract(dev)]
+            scores = score_articles(dev, predicted, extractor.schema)
+            score = scores.trigger_cls.f1 + scores.argument_cls.f1
+            if score > best_score + 1e-9:
+                best, best_score = extractor.thresholds, score
+    extractor.thresholds = best
+    return best
+
+
+def tune_run_thresholds(run_dir: str | Path, device: str | None = None) -> Thresholds | None:
+    """Tune on the run's dev split and save into `run_dir/model/config.json`; None when dev is empty."""
+    run_dir = Path(run_dir)
+    config = config_from_dict(json.loads((run_dir / "run_config.json").read_text()))
+    dev_ids = set(json.loads((run_dir / "splits.json").read_text()).get("dev", []))
+    if not dev_ids:
+        return None
+    data = config.data
+    paths = [*(data.train_paths or data.paths), *(data.dev_paths or [])]
+    extractor = EventExtractor.from_pretrained(str(run_dir / "model"), device=device)
+    dev = [a for a in read_articles(paths, extractor.schema, lenient=data.lenient).articles if a.id in dev_ids]
+    best = tune_thresholds(extractor, dev)
+    extractor.model.config.thresholds = asdict(best)
+    extractor.model.config.save_pretrained(run_dir / "model")
+    return best
