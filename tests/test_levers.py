@@ -79,3 +79,25 @@ def test_trigger_tag_weight_and_label_smoothing_change_the_trigger_loss(tiny_ber
     weights[0] = 1.0
     assert torch.isclose(weighted, torch.nn.functional.cross_entropy(logits, torch.tensor([0, 1, 0, 0]), weight=weights))
     assert not torch.isclose(smoothed, plain)
+
+
+def test_length_grouped_order_is_a_permutation_with_short_padding_and_fixed_by_seed_and_epoch():
+    from parley.training.trainer import EpochShuffleSampler
+
+    rng = random.Random(0)
+    lengths = [rng.choice([3, 5, 8, 40, 60, 90]) for _ in range(1003)]
+    grouped = EpochShuffleSampler(len(lengths), seed=1, lengths=lengths, batch_size=16)
+    plain = EpochShuffleSampler(len(lengths), seed=1)
+    order = list(grouped)
+    assert sorted(order) == list(range(len(lengths)))
+    assert order == list(grouped)  # the same epoch, the same order (resume)
+    grouped.set_epoch(1)
+    assert list(grouped) != order
+
+    def padded(indices: list[int]) -> int:
+        return sum(max(lengths[i] for i in indices[b : b + 16]) * len(indices[b : b + 16]) for b in range(0, len(indices), 16))
+
+    assert padded(order) < 0.75 * padded(list(plain))
+    # Every full batch of the loader's cuts is sorted by length (it is one of the sorted batches, whole).
+    full = [order[b : b + 16] for b in range(0, len(order) - len(order) % 16, 16)]
+    assert all([lengths[i] for i in batch] == sorted((lengths[i] for i in batch), reverse=True) for batch in full)

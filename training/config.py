@@ -117,6 +117,8 @@ class TrainConfig:
     loss_weights: LossWeights = _field(LossWeights())
     # After training, pick trigger/argument score thresholds on dev and save them with the model (parley train).
     tune_thresholds: bool = False
+    # Batch training windows of similar length together (less padding, the same windows each epoch).
+    group_by_length: bool = False
     # Cross-entropy label smoothing of every head (0: none).
     label_smoothing: float = _field(0.0, lo=0.0, hi=1.0, hi_open=True)
     # Loss weight of trigger tags other than O against O's 1: above 1 trades precision for trigger recall.

@@ -30,17 +30,37 @@ STATE_FILE = "trainer_state.json"
 
 
 class EpochShuffleSampler(Sampler[int]):
-    """A fresh permutation each epoch from (seed, epoch) alone, so a resumed run sees the same order."""
+    """A fresh permutation each epoch from (seed, epoch) alone, so a resumed run sees the same order.
 
-    def __init__(self, size: int, seed: int):
+    With `lengths`, batches are grouped by length: the permutation is cut into chunks of `MEGABATCH`
+    batches, each chunk sorted by length and cut into batches, and the full batches are shuffled (a
+    last, partial batch stays last, so the loader's cuts fall on batch edges). Each batch then pads to
+    nearly its own length: on news articles, whose eventless sentences are short, about half the padded
+    tokens of a random order.
+    """
+
+    MEGABATCH = 50
+
+    def __init__(self, size: int, seed: int, lengths: list[int] | None = None, batch_size: int = 1):
         self.size, self.seed, self.epoch = size, seed, 0
+        self.lengths, self.batch_size = lengths, batch_size
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
 
     def __iter__(self):
         generator = torch.Generator().manual_seed(self.seed * 1000 + self.epoch)
-        return iter(torch.randperm(self.size, generator=generator).tolist())
+        order = torch.randperm(self.size, generator=generator).tolist()
+        if self.lengths is None:
+            return iter(order)
+        size, chunk = self.batch_size, self.batch_size * self.MEGABATCH
+        batches = []
+        for start in range(0, len(order), chunk):
+            ranked = sorted(order[start : start + chunk], key=lambda i: -self.lengths[i])
+            batches += [ranked[b : b + size] for b in range(0, len(ranked), size)]
+        tail = [batches.pop()] if len(batches[-1]) < size else []
+        shuffled = [batches[i] for i in torch.randperm(len(batches), generator=generator).tolist()] + tail
+        return iter([i for batch in shuffled for i in batch])
 
     def __len__(self) -> int:
         return self.size
@@ -123,7 +143,8 @@ def train(config: RunConfig, on_step: Callable[[int], None] | None = None, quiet
     train_rows = built.datasets["train"]
     if len(train_rows) == 0:
         raise ValueError("the train split is empty: add labeled articles or change data.split")
-    sampler = EpochShuffleSampler(len(train_rows), config.train.seed)
+    lengths = [len(ids) for ids in train_rows["input_ids"]] if config.train.group_by_length else None
+    sampler = EpochShuffleSampler(len(train_rows), config.train.seed, lengths, config.train.batch_size)
     # Its own generator: a DataLoader without one draws from the global RNG each time it starts an epoch, which
     # would shift dropout in a resumed run against an uninterrupted one.
     train_loader = DataLoader(
