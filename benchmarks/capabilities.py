@@ -61,9 +61,34 @@ PEOPLE = [
     ("Foreign Minister Park Ji-hoon", "Park Ji-hoon"),
 ]
 COUNTRIES = [
-    "Kenya", "Brazil", "Indonesia", "Poland", "Egypt", "Peru", "Vietnam", "Nigeria", "Norway", "Pakistan",
-    "Chile", "Morocco", "Kazakhstan", "Ghana", "Mexico", "Thailand", "Turkey", "Argentina", "Ethiopia",
-    "Japan", "Ukraine", "Colombia", "the Philippines", "Tunisia", "Senegal", "Bangladesh", "Fiji", "Bolivia",
+    "Kenya",
+    "Brazil",
+    "Indonesia",
+    "Poland",
+    "Egypt",
+    "Peru",
+    "Vietnam",
+    "Nigeria",
+    "Norway",
+    "Pakistan",
+    "Chile",
+    "Morocco",
+    "Kazakhstan",
+    "Ghana",
+    "Mexico",
+    "Thailand",
+    "Turkey",
+    "Argentina",
+    "Ethiopia",
+    "Japan",
+    "Ukraine",
+    "Colombia",
+    "the Philippines",
+    "Tunisia",
+    "Senegal",
+    "Bangladesh",
+    "Fiji",
+    "Bolivia",
 ]
 GROUPS = [
     ("the African Union", "African Union"),
@@ -80,20 +105,63 @@ GROUPS = [
     ("the separatist leaders", "separatist leaders"),
 ]
 CITIES = [
-    "Nairobi", "Lima", "Jakarta", "Warsaw", "Cairo", "Hanoi", "Abuja", "Oslo", "Islamabad", "Santiago",
-    "Rabat", "Astana", "Accra", "Monterrey", "Bangkok", "Ankara", "Montevideo", "Addis Ababa", "Osaka",
-    "Geneva", "Doha", "Vienna", "Kigali", "Dushanbe", "Suva", "Dakar", "Manila", "Bogota", "Tunis", "Dhaka",
+    "Nairobi",
+    "Lima",
+    "Jakarta",
+    "Warsaw",
+    "Cairo",
+    "Hanoi",
+    "Abuja",
+    "Oslo",
+    "Islamabad",
+    "Santiago",
+    "Rabat",
+    "Astana",
+    "Accra",
+    "Monterrey",
+    "Bangkok",
+    "Ankara",
+    "Montevideo",
+    "Addis Ababa",
+    "Osaka",
+    "Geneva",
+    "Doha",
+    "Vienna",
+    "Kigali",
+    "Dushanbe",
+    "Suva",
+    "Dakar",
+    "Manila",
+    "Bogota",
+    "Tunis",
+    "Dhaka",
 ]
 MEETINGS = [
-    "peace talks", "border talks", "trade conference", "regional summit", "climate conference",
-    "water-sharing talks", "security conference", "donor conference", "ceasefire negotiations",
-    "energy summit", "fisheries talks", "reconciliation conference",
+    "peace talks",
+    "border talks",
+    "trade conference",
+    "regional summit",
+    "climate conference",
+    "water-sharing talks",
+    "security conference",
+    "donor conference",
+    "ceasefire negotiations",
+    "energy summit",
+    "fisheries talks",
+    "reconciliation conference",
 ]
 DATES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "March 4", "June 18", "October 2", "Sunday"]
 NOUNS = ["steel", "rice", "fuel", "fertiliser", "textiles", "timber", "cocoa", "copper"]
 SUMMITS = [
-    "regional summit", "trade conference", "climate conference", "security conference", "donor conference",
-    "energy summit", "reconciliation conference", "peace conference", "border commission session",
+    "regional summit",
+    "trade conference",
+    "climate conference",
+    "security conference",
+    "donor conference",
+    "energy summit",
+    "reconciliation conference",
+    "peace conference",
+    "border commission session",
 ]
 
 
@@ -179,223 +247,364 @@ def _fill(template: str, rng: random.Random) -> dict[str, tuple[str, str]]:
 # -- the capabilities ------------------------------------------------------------------------------------------
 CAPABILITIES = [
     # MEET
-    Capability("meet_by_verb", [
-        "{A} [[met]] {B} in {P} on {D} to discuss the dispute over {N}.",
-        "{A} and {B} [[met]] for two hours in {P}, officials said.",
-        "On {D}, {A} [[met]] with {B} on the sidelines of the {M}.",
-        "{A} will [[meet]] {B} in {P} on {D}, the foreign ministry said.",
-    ], type="MEET"),
-    Capability("meet_by_noun_meeting", [
-        "The [[meeting]] between {A} and {B} in {P} lasted almost three hours.",
-        "After their [[meeting]] in {P} on {D}, {A} and {B} issued a joint statement.",
-        "{A} described the [[meeting]] with {B} as frank and useful.",
-        "It was the first [[meeting]] between {A} and {B} since the crisis began.",
-    ], type="MEET"),
-    Capability("meet_by_held_talks", [
-        "{A} [[held talks]] with {B} in {P} on {D}.",
-        "{A} and {B} [[held talks]] in {P} on trade and {N}.",
-        "Officials said {A} [[held talks]] with {B} late into the night.",
-        "{A} [[holds talks]] with {B} in {P}",
-    ], type="MEET"),
-    Capability("meet_by_resumed_talks", [
-        "{A} and {B} [[resumed talks]] in {P} on {D} after a six-month pause.",
-        "{A} [[resumed negotiations]] with {B} in {P}, mediators said.",
-        "{A} and {B} [[restarted talks]] on {N} in {P} on {D}.",
-        "{A} [[returned to negotiations]] with {B} in {P} on {D}.",
-    ], type="MEET"),
-    Capability("meet_by_visit_or_trip", [
-        "{A} [[visited]] {P} on {D}, the first such visit in a decade.",
-        "During a [[visit]] to {P}, {A} praised the new port.",
-        "{A} ended a three-day [[trip]] to {P} on {D}.",
-        "{A} [[visited]] {B} in {P} on {D}.",
-    ], type="MEET"),
-    Capability("meet_by_hosting", [
-        "{A} [[hosted]] {B} in {P} on {D}.",
-        "{A} [[received]] a delegation from {B} in {P} on {D}.",
-        "{A} [[welcomed]] {B} to {P} on {D} with a military parade.",
-        "{A} [[hosted]] {B} for a working dinner in {P}.",
-    ], type="MEET"),
-    Capability("meet_by_took_place", [
-        "Talks between {A} and {B} [[took place]] in {P} on {D}.",
-        "The {S} [[was held]] in {P} on {D}.",
-        "A closed-door session of the {S} [[took place]] in {P} on {D}.",
-        "The {S} [[will be held]] in {P} on {D}, organisers said.",
-    ], type="MEET"),
+    Capability(
+        "meet_by_verb",
+        [
+            "{A} [[met]] {B} in {P} on {D} to discuss the dispute over {N}.",
+            "{A} and {B} [[met]] for two hours in {P}, officials said.",
+            "On {D}, {A} [[met]] with {B} on the sidelines of the {M}.",
+            "{A} will [[meet]] {B} in {P} on {D}, the foreign ministry said.",
+        ],
+        type="MEET",
+    ),
+    Capability(
+        "meet_by_noun_meeting",
+        [
+            "The [[meeting]] between {A} and {B} in {P} lasted almost three hours.",
+            "After their [[meeting]] in {P} on {D}, {A} and {B} issued a joint statement.",
+            "{A} described the [[meeting]] with {B} as frank and useful.",
+            "It was the first [[meeting]] between {A} and {B} since the crisis began.",
+        ],
+        type="MEET",
+    ),
+    Capability(
+        "meet_by_held_talks",
+        [
+            "{A} [[held talks]] with {B} in {P} on {D}.",
+            "{A} and {B} [[held talks]] in {P} on trade and {N}.",
+            "Officials said {A} [[held talks]] with {B} late into the night.",
+            "{A} [[holds talks]] with {B} in {P}",
+        ],
+        type="MEET",
+    ),
+    Capability(
+        "meet_by_resumed_talks",
+        [
+            "{A} and {B} [[resumed talks]] in {P} on {D} after a six-month pause.",
+            "{A} [[resumed negotiations]] with {B} in {P}, mediators said.",
+            "{A} and {B} [[restarted talks]] on {N} in {P} on {D}.",
+            "{A} [[returned to negotiations]] with {B} in {P} on {D}.",
+        ],
+        type="MEET",
+    ),
+    Capability(
+        "meet_by_visit_or_trip",
+        [
+            "{A} [[visited]] {P} on {D}, the first such visit in a decade.",
+            "During a [[visit]] to {P}, {A} praised the new port.",
+            "{A} ended a three-day [[trip]] to {P} on {D}.",
+            "{A} [[visited]] {B} in {P} on {D}.",
+        ],
+        type="MEET",
+    ),
+    Capability(
+        "meet_by_hosting",
+        [
+            "{A} [[hosted]] {B} in {P} on {D}.",
+            "{A} [[received]] a delegation from {B} in {P} on {D}.",
+            "{A} [[welcomed]] {B} to {P} on {D} with a military parade.",
+            "{A} [[hosted]] {B} for a working dinner in {P}.",
+        ],
+        type="MEET",
+    ),
+    Capability(
+        "meet_by_took_place",
+        [
+            "Talks between {A} and {B} [[took place]] in {P} on {D}.",
+            "The {S} [[was held]] in {P} on {D}.",
+            "A closed-door session of the {S} [[took place]] in {P} on {D}.",
+            "The {S} [[will be held]] in {P} on {D}, organisers said.",
+        ],
+        type="MEET",
+    ),
     # ATTEND
-    Capability("attend_by_verb", [
-        "{A} [[attended]] the {M} in {P} on {D}.",
-        "{A} [[took part]] in the {M} in {P}.",
-        "{A} [[participated]] in the {M} held in {P} on {D}.",
-        "{A} [[joined]] the {M} in {P} on {D}.",
-    ], type="ATTEND"),
-    Capability("attend_by_nominalisation", [
-        "{A}'s [[participation]] in the {M} in {P} was confirmed on {D}.",
-        "The [[presence]] of {A} at the {M} in {P} surprised diplomats.",
-        "{C} confirmed its [[attendance]] at the {M} in {P}.",
-        "Officials welcomed the [[participation]] of {A} in the {M}.",
-    ], type="ATTEND"),
-    Capability("attend_by_travel", [
-        "{A} [[travelled]] to {P} on {D} for the {M}.",
-        "{A} [[flew]] to {P} on {D} to take part in the {M}.",
-        "{A} [[arrived]] in {P} on {D} for the {M}.",
-        "{A} [[will go]] to {P} for the {M} next week.",
-    ], type="ATTEND"),
-    Capability("attend_by_delegation", [
-        "{A} [[sent a delegation]] to the {M} in {P}.",
-        "{C} [[was represented]] at the {M} in {P} by its deputy foreign minister.",
-        "{C} [[sent]] its foreign minister to the {M} in {P} on {D}.",
-        "{A} [[was among the participants]] at the {M} in {P}.",
-    ], type="ATTEND"),
-    Capability("attend_by_return_or_chair", [
-        "{A} [[returned to the negotiating table]] in {P} on {D}.",
-        "{A} [[chaired]] the {M} in {P} on {D}.",
-        "{A} [[showed up]] at the {M} in {P} despite the threats.",
-        "{A} [[rejoined]] the {M} in {P} on {D}.",
-    ], type="ATTEND"),
-    Capability("attend_negated_absence", [
-        "{A} [[could not attend]] the {M} in {P} because of the storm.",
-        "{C} was [[absent]] from the {M} in {P} because it had not been invited.",
-        "{A} did not [[attend]] the {M} in {P} on {D} because of illness.",
-        "Bad weather kept {A} from [[attending]] the {M} in {P}.",
-    ], type="ATTEND", status="negated"),
+    Capability(
+        "attend_by_verb",
+        [
+            "{A} [[attended]] the {M} in {P} on {D}.",
+            "{A} [[took part]] in the {M} in {P}.",
+            "{A} [[participated]] in the {M} held in {P} on {D}.",
+            "{A} [[joined]] the {M} in {P} on {D}.",
+        ],
+        type="ATTEND",
+    ),
+    Capability(
+        "attend_by_nominalisation",
+        [
+            "{A}'s [[participation]] in the {M} in {P} was confirmed on {D}.",
+            "The [[presence]] of {A} at the {M} in {P} surprised diplomats.",
+            "{C} confirmed its [[attendance]] at the {M} in {P}.",
+            "Officials welcomed the [[participation]] of {A} in the {M}.",
+        ],
+        type="ATTEND",
+    ),
+    Capability(
+        "attend_by_travel",
+        [
+            "{A} [[travelled]] to {P} on {D} for the {M}.",
+            "{A} [[flew]] to {P} on {D} to take part in the {M}.",
+            "{A} [[arrived]] in {P} on {D} for the {M}.",
+            "{A} [[will go]] to {P} for the {M} next week.",
+        ],
+        type="ATTEND",
+    ),
+    Capability(
+        "attend_by_delegation",
+        [
+            "{A} [[sent a delegation]] to the {M} in {P}.",
+            "{C} [[was represented]] at the {M} in {P} by its deputy foreign minister.",
+            "{C} [[sent]] its foreign minister to the {M} in {P} on {D}.",
+            "{A} [[was among the participants]] at the {M} in {P}.",
+        ],
+        type="ATTEND",
+    ),
+    Capability(
+        "attend_by_return_or_chair",
+        [
+            "{A} [[returned to the negotiating table]] in {P} on {D}.",
+            "{A} [[chaired]] the {M} in {P} on {D}.",
+            "{A} [[showed up]] at the {M} in {P} despite the threats.",
+            "{A} [[rejoined]] the {M} in {P} on {D}.",
+        ],
+        type="ATTEND",
+    ),
+    Capability(
+        "attend_negated_absence",
+        [
+            "{A} [[could not attend]] the {M} in {P} because of the storm.",
+            "{C} was [[absent]] from the {M} in {P} because it had not been invited.",
+            "{A} did not [[attend]] the {M} in {P} on {D} because of illness.",
+            "Bad weather kept {A} from [[attending]] the {M} in {P}.",
+        ],
+        type="ATTEND",
+        status="negated",
+    ),
     # BOYCOTT
-    Capability("boycott_by_word", [
-        "{A} [[boycotted]] the {M} in {P} on {D}.",
-        "{C} said it would [[boycott]] the {M} in {P}.",
-        "The [[boycott]] of the {M} by {A} weakened the talks.",
-        "{A} [[boycotts]] {M} in {P}",
-    ], type="BOYCOTT"),
-    Capability("boycott_by_walkout", [
-        "{A} [[walked out]] of the {M} in {P} on {D}.",
-        "The [[walkout]] by {A} ended the {M} in {P} early.",
-        "{A} [[stormed out]] of the {M} in {P} on {D}.",
-        "{A} [[walked away]] from the {M} in {P} on {D}.",
-    ], type="BOYCOTT"),
-    Capability("boycott_by_staying_away", [
-        "{A} [[stayed away]] from the {M} in {P} on {D}.",
-        "{C} [[suspended its participation]] in the {M} in {P}.",
-        "{A} [[did not show up]] at the {M} in {P}, in protest at the agenda.",
-        "The [[no-show]] by {A} at the {M} in {P} angered the hosts.",
-    ], type="BOYCOTT"),
+    Capability(
+        "boycott_by_word",
+        [
+            "{A} [[boycotted]] the {M} in {P} on {D}.",
+            "{C} said it would [[boycott]] the {M} in {P}.",
+            "The [[boycott]] of the {M} by {A} weakened the talks.",
+            "{A} [[boycotts]] {M} in {P}",
+        ],
+        type="BOYCOTT",
+    ),
+    Capability(
+        "boycott_by_walkout",
+        [
+            "{A} [[walked out]] of the {M} in {P} on {D}.",
+            "The [[walkout]] by {A} ended the {M} in {P} early.",
+            "{A} [[stormed out]] of the {M} in {P} on {D}.",
+            "{A} [[walked away]] from the {M} in {P} on {D}.",
+        ],
+        type="BOYCOTT",
+    ),
+    Capability(
+        "boycott_by_staying_away",
+        [
+            "{A} [[stayed away]] from the {M} in {P} on {D}.",
+            "{C} [[suspended its participation]] in the {M} in {P}.",
+            "{A} [[did not show up]] at the {M} in {P}, in protest at the agenda.",
+            "The [[no-show]] by {A} at the {M} in {P} angered the hosts.",
+        ],
+        type="BOYCOTT",
+    ),
     # INVITE
-    Capability("invite_active", [
-        "{A} [[invited]] {B} to the {M} in {P} on {D}.",
-        "{A} has [[invited]] {B} to talks in {P}.",
-        "{A} [[invited]] {B} to visit {P} next month.",
-        "{A} [[invites]] {B} to {M} in {P}",
-    ], type="INVITE", roles={"agent": "A", "partner": "B"}),
-    Capability("invite_passive", [
-        "{B} was [[invited]] to the {M} in {P} by {A}.",
-        "{B} has been [[invited]] by {A} to talks in {P} on {D}.",
-        "{B} received an [[invitation]] from {A} to the {M} in {P}.",
-        "{B} were [[invited]] by {A} to attend the {M}.",
-    ], type="INVITE", roles={"partner": "B"}),
-    Capability("invite_by_offer_or_noun", [
-        "{A} [[offered to host]] talks between {B} and {C} in {P}.",
-        "{A} extended an [[invitation]] to {B} for the {M} in {P}.",
-        "[[Invitations were sent]] to {B} and {C} for the {M} in {P}.",
-        "{A} issued an [[invitation]] to {B} to visit {P}.",
-    ], type="INVITE"),
+    Capability(
+        "invite_active",
+        [
+            "{A} [[invited]] {B} to the {M} in {P} on {D}.",
+            "{A} has [[invited]] {B} to talks in {P}.",
+            "{A} [[invited]] {B} to visit {P} next month.",
+            "{A} [[invites]] {B} to {M} in {P}",
+        ],
+        type="INVITE",
+        roles={"agent": "A", "partner": "B"},
+    ),
+    Capability(
+        "invite_passive",
+        [
+            "{B} was [[invited]] to the {M} in {P} by {A}.",
+            "{B} has been [[invited]] by {A} to talks in {P} on {D}.",
+            "{B} received an [[invitation]] from {A} to the {M} in {P}.",
+            "{B} were [[invited]] by {A} to attend the {M}.",
+        ],
+        type="INVITE",
+        roles={"partner": "B"},
+    ),
+    Capability(
+        "invite_by_offer_or_noun",
+        [
+            "{A} [[offered to host]] talks between {B} and {C} in {P}.",
+            "{A} extended an [[invitation]] to {B} for the {M} in {P}.",
+            "[[Invitations were sent]] to {B} and {C} for the {M} in {P}.",
+            "{A} issued an [[invitation]] to {B} to visit {P}.",
+        ],
+        type="INVITE",
+    ),
     # ACCEPT and DECLINE
-    Capability("accept_invitation", [
-        "{A} [[accepted]] an invitation from {B} to the {M} in {P}.",
-        "{A} [[agreed to attend]] the {M} in {P} on {D}.",
-        "{A} [[agreed to meet]] {B} in {P} on {D}.",
-        "{A} [[accepted]] {B}'s offer to host talks in {P}.",
-    ], type="ACCEPT"),
-    Capability("decline_refuse_to_attend", [
-        "{A} [[declined]] an invitation from {B} to the {M} in {P}.",
-        "{A} [[refused to attend]] the {M} in {P} on {D}.",
-        "{A} [[refused to meet]] {B} in {P}.",
-        "{A} [[rejected]] {B}'s invitation to talks in {P}.",
-    ], type="DECLINE"),
-    Capability("decline_by_noun_or_decision", [
-        "{A}'s [[refusal]] to attend the {M} in {P} angered {B}.",
-        "{A} sent a letter of [[rejection]] to the organisers of the {M} in {P}.",
-        "{A} [[decided not to attend]] the {M} in {P} on {D}.",
-        "{A} [[will not attend]] the {M} in {P}, a spokesman said.",
-    ], type="DECLINE"),
-    Capability("decline_by_pulling_out", [
-        "{A} [[pulled out]] of the {M} in {P} on {D}.",
-        "{A} [[cancelled]] a planned visit to {P} on {D}.",
-        "{A} [[withdrew]] from the {M} in {P} two days before it opened.",
-        "{C} [[called off]] its meeting with {B} in {P}.",
-    ], type="DECLINE"),
+    Capability(
+        "accept_invitation",
+        [
+            "{A} [[accepted]] an invitation from {B} to the {M} in {P}.",
+            "{A} [[agreed to attend]] the {M} in {P} on {D}.",
+            "{A} [[agreed to meet]] {B} in {P} on {D}.",
+            "{A} [[accepted]] {B}'s offer to host talks in {P}.",
+        ],
+        type="ACCEPT",
+    ),
+    Capability(
+        "decline_refuse_to_attend",
+        [
+            "{A} [[declined]] an invitation from {B} to the {M} in {P}.",
+            "{A} [[refused to attend]] the {M} in {P} on {D}.",
+            "{A} [[refused to meet]] {B} in {P}.",
+            "{A} [[rejected]] {B}'s invitation to talks in {P}.",
+        ],
+        type="DECLINE",
+    ),
+    Capability(
+        "decline_by_noun_or_decision",
+        [
+            "{A}'s [[refusal]] to attend the {M} in {P} angered {B}.",
+            "{A} sent a letter of [[rejection]] to the organisers of the {M} in {P}.",
+            "{A} [[decided not to attend]] the {M} in {P} on {D}.",
+            "{A} [[will not attend]] the {M} in {P}, a spokesman said.",
+        ],
+        type="DECLINE",
+    ),
+    Capability(
+        "decline_by_pulling_out",
+        [
+            "{A} [[pulled out]] of the {M} in {P} on {D}.",
+            "{A} [[cancelled]] a planned visit to {P} on {D}.",
+            "{A} [[withdrew]] from the {M} in {P} two days before it opened.",
+            "{C} [[called off]] its meeting with {B} in {P}.",
+        ],
+        type="DECLINE",
+    ),
     # status
-    Capability("status_planned", [
-        "{A} [[will meet]] {B} in {P} on {D}.",
-        "{A} is due to [[attend]] the {M} in {P} on {D}.",
-        "{A} [[will visit]] {P} next month, the ministry said.",
-        "{A} and {B} are scheduled to [[meet]] in {P} on {D}.",
-    ], type=None, status="planned"),
-    Capability("status_negated", [
-        "{A} did not [[meet]] {B} during the visit to {P}.",
-        "{B} was not [[invited]] to the {M} in {P}.",
-        "{A} has not [[attended]] the {M} since it began.",
-        "{A} never [[met]] {B} in {P}, the spokesman said.",
-    ], type=None, status="negated"),
-    Capability("status_hypothetical", [
-        "{A} could [[meet]] {B} in {P} if the ceasefire holds.",
-        "{A} urged {B} to [[attend]] the {M} in {P}.",
-        "{C} said it might [[boycott]] the {M} in {P} unless its demands are met.",
-        "{A} is ready to [[host]] talks between {B} and {C}.",
-    ], type=None, status="hypothetical"),
+    Capability(
+        "status_planned",
+        [
+            "{A} [[will meet]] {B} in {P} on {D}.",
+            "{A} is due to [[attend]] the {M} in {P} on {D}.",
+            "{A} [[will visit]] {P} next month, the ministry said.",
+            "{A} and {B} are scheduled to [[meet]] in {P} on {D}.",
+        ],
+        type=None,
+        status="planned",
+    ),
+    Capability(
+        "status_negated",
+        [
+            "{A} did not [[meet]] {B} during the visit to {P}.",
+            "{B} was not [[invited]] to the {M} in {P}.",
+            "{A} has not [[attended]] the {M} since it began.",
+            "{A} never [[met]] {B} in {P}, the spokesman said.",
+        ],
+        type=None,
+        status="negated",
+    ),
+    Capability(
+        "status_hypothetical",
+        [
+            "{A} could [[meet]] {B} in {P} if the ceasefire holds.",
+            "{A} urged {B} to [[attend]] the {M} in {P}.",
+            "{C} said it might [[boycott]] the {M} in {P} unless its demands are met.",
+            "{A} is ready to [[host]] talks between {B} and {C}.",
+        ],
+        type=None,
+        status="hypothetical",
+    ),
     # roles
-    Capability("meet_roles_subject_object", [
-        "{A} [[met]] {B} in {P} on {D}.",
-        "{A} [[hosted]] {B} in {P} on {D}.",
-        "On {D}, {A} [[met]] {B} in {P}.",
-        "{A} [[held talks]] with {B} in {P}.",
-    ], type="MEET", roles={"agent": "A", "partner": "B", "place": "P"}),
-    Capability("attend_roles_meeting_place", [
-        "{A} [[attended]] the {M} in {P} on {D}.",
-        "{A} [[took part]] in the {M} in {P} on {D}.",
-        "On {D}, {A} [[attended]] the {M} in {P}.",
-        "{A} [[joined]] the {M} in {P} on {D}.",
-    ], type="ATTEND", roles={"agent": "A", "meeting": "M", "place": "P"}),
+    Capability(
+        "meet_roles_subject_object",
+        [
+            "{A} [[met]] {B} in {P} on {D}.",
+            "{A} [[hosted]] {B} in {P} on {D}.",
+            "On {D}, {A} [[met]] {B} in {P}.",
+            "{A} [[held talks]] with {B} in {P}.",
+        ],
+        type="MEET",
+        roles={"agent": "A", "partner": "B", "place": "P"},
+    ),
+    Capability(
+        "attend_roles_meeting_place",
+        [
+            "{A} [[attended]] the {M} in {P} on {D}.",
+            "{A} [[took part]] in the {M} in {P} on {D}.",
+            "On {D}, {A} [[attended]] the {M} in {P}.",
+            "{A} [[joined]] the {M} in {P} on {D}.",
+        ],
+        type="ATTEND",
+        roles={"agent": "A", "meeting": "M", "place": "P"},
+    ),
     # near misses: no event may be predicted
-    Capability("no_event_refusing_non_meeting", [
-        "{A} refused to comment on the report about {N}.",
-        "{A} rejected the proposal to cut tariffs on {N} imports.",
-        "{A} declined to give details of the new plan for {N}.",
-        "{C} rejected the claims that it had hidden the shortage of {N}.",
-    ]),
-    Capability("no_event_agreeing_non_meeting", [
-        "{A} agreed to a ceasefire with {B} on {D}.",
-        "{A} accepted responsibility for the shortage of {N}.",
-        "{A} accepted the resignation of the finance minister on {D}.",
-        "{A} and {B} agreed to cut tariffs on {N}.",
-    ]),
-    Capability("no_event_met_target", [
-        "{C} met its export target for {N} a year early.",
-        "{A} met the deadline to submit the budget on {D}.",
-        "The plan to tax {N} met with sharp criticism in {P}.",
-        "{A} has met all the conditions of the loan, the fund said.",
-    ]),
-    Capability("no_event_non_meeting_boycott_or_attendance", [
-        "Voters in {P} boycotted the local elections on {D}.",
-        "{A} attended the funeral of the former president in {P}.",
-        "Thousands of fans attended the football final in {P} on {D}.",
-        "Shoppers in {P} boycotted imported {N} for a month.",
-    ]),
-    Capability("no_event_phone_call", [
-        "{A} spoke by telephone with {B} on {D} about {N}.",
-        "{A} and {B} held a phone call on {D} to discuss {N}.",
-        "{A} told {B} in a video call that the border would stay open.",
-        "{A} called {B} on {D} to offer condolences after the floods.",
-    ]),
-    Capability("no_event_frame_or_aspect", [
-        "The {M} ended on {D} without a joint statement.",
-        "Little progress was made at the {M}, diplomats said.",
-        "The {M} continued on {D} behind closed doors.",
-        "Protesters gathered outside the venue of the {M} in {P}.",
-    ]),
-    Capability("no_event_background", [
-        "Inflation in {C} rose to 9 percent, the statistics office said on {D}.",
-        "Heavy rain flooded parts of {P} on {D}, closing schools.",
-        "The court in {P} sentenced two former ministers to prison on {D}.",
-        "{C}'s central bank kept interest rates unchanged, citing the price of {N}.",
-    ]),
+    Capability(
+        "no_event_refusing_non_meeting",
+        [
+            "{A} refused to comment on the report about {N}.",
+            "{A} rejected the proposal to cut tariffs on {N} imports.",
+            "{A} declined to give details of the new plan for {N}.",
+            "{C} rejected the claims that it had hidden the shortage of {N}.",
+        ],
+    ),
+    Capability(
+        "no_event_agreeing_non_meeting",
+        [
+            "{A} agreed to a ceasefire with {B} on {D}.",
+            "{A} accepted responsibility for the shortage of {N}.",
+            "{A} accepted the resignation of the finance minister on {D}.",
+            "{A} and {B} agreed to cut tariffs on {N}.",
+        ],
+    ),
+    Capability(
+        "no_event_met_target",
+        [
+            "{C} met its export target for {N} a year early.",
+            "{A} met the deadline to submit the budget on {D}.",
+            "The plan to tax {N} met with sharp criticism in {P}.",
+            "{A} has met all the conditions of the loan, the fund said.",
+        ],
+    ),
+    Capability(
+        "no_event_non_meeting_boycott_or_attendance",
+        [
+            "Voters in {P} boycotted the local elections on {D}.",
+            "{A} attended the funeral of the former president in {P}.",
+            "Thousands of fans attended the football final in {P} on {D}.",
+            "Shoppers in {P} boycotted imported {N} for a month.",
+        ],
+    ),
+    Capability(
+        "no_event_phone_call",
+        [
+            "{A} spoke by telephone with {B} on {D} about {N}.",
+            "{A} and {B} held a phone call on {D} to discuss {N}.",
+            "{A} told {B} in a video call that the border would stay open.",
+            "{A} called {B} on {D} to offer condolences after the floods.",
+        ],
+    ),
+    Capability(
+        "no_event_frame_or_aspect",
+        [
+            "The {M} ended on {D} without a joint statement.",
+            "Little progress was made at the {M}, diplomats said.",
+            "The {M} continued on {D} behind closed doors.",
+            "Protesters gathered outside the venue of the {M} in {P}.",
+        ],
+    ),
+    Capability(
+        "no_event_background",
+        [
+            "Inflation in {C} rose to 9 percent, the statistics office said on {D}.",
+            "Heavy rain flooded parts of {P} on {D}, closing schools.",
+            "The court in {P} sentenced two former ministers to prison on {D}.",
+            "{C}'s central bank kept interest rates unchanged, citing the price of {N}.",
+        ],
+    ),
 ]
 
 
@@ -494,8 +703,7 @@ def run_suite(predict: Predict, per_capability: int = 20, seed: int = 7) -> dict
 def summary_line(result: dict) -> str:
     worst = result["worst"]
     return (
-        f"capabilities={len(result['rates'])} passed={result['passed']:.3f} "
-        f"worst={worst}:{result['rates'][worst]:.2f}"
+        f"capabilities={len(result['rates'])} passed={result['passed']:.3f} worst={worst}:{result['rates'][worst]:.2f}"
     )
 
 

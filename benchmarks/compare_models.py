@@ -86,8 +86,15 @@ def compare(runs: dict[str, Path], seeds_path: str, schema: Schema) -> dict[str,
     figures = {RULES: _figures(lambda items: [rules.predict(a) for a in items], seeds, dev, schema)}
     for name, run in runs.items():
         extractor = EventExtractor.from_pretrained(str(run / "model"), device="cpu")
-        figures[name] = _figures(lambda items: [x.to_article() for x in extractor.extract(items)], seeds, dev, schema)
-    meta = {"seeds": seeds_path, "seed_articles": len(seeds), "dev_articles": len(dev), "runs": {k: str(v) for k, v in runs.items()}}
+        figures[name] = _figures(
+            lambda items, e=extractor: [x.to_article() for x in e.extract(items)], seeds, dev, schema
+        )
+    meta = {
+        "seeds": seeds_path,
+        "seed_articles": len(seeds),
+        "dev_articles": len(dev),
+        "runs": {k: str(v) for k, v in runs.items()},
+    }
     return {"meta": meta, "models": figures}
 
 
@@ -105,16 +112,38 @@ def format_markdown(report: dict[str, Any]) -> str:
         f"{meta['dev_articles']} passages no model trained on; capability suite: benchmarks/capabilities.py.",
         "",
     ]
-    columns = ["model", "seeds trig cls F1", "seeds arg cls F1", "seeds status acc", "false ev./100 sent.",
-               *(f"{t} recall" for t in RECALL_TYPES), "dev trig cls F1", "dev arg cls F1", "caps pass", "caps worst"]
+    columns = [
+        "model",
+        "seeds trig cls F1",
+        "seeds arg cls F1",
+        "seeds status acc",
+        "false ev./100 sent.",
+        *(f"{t} recall" for t in RECALL_TYPES),
+        "dev trig cls F1",
+        "dev arg cls F1",
+        "caps pass",
+        "caps worst",
+    ]
     rows = []
     for name, f in models.items():
         s, d, c = f["seeds"], f["dev"], f["capabilities"]
-        recall = [f"{s['per_type'][t]['trigger_cls']['recall']:.3f}" if t in s["per_type"] else "-" for t in RECALL_TYPES]
-        rows.append([name, f"{s['trigger_cls']['f1']:.3f}", f"{s['argument_cls']['f1']:.3f}",
-                     f"{s['status']['accuracy']:.3f}", f"{f['seeds_false_events_per_100']:.1f}", *recall,
-                     f"{d['trigger_cls']['f1']:.3f}", f"{d['argument_cls']['f1']:.3f}", f"{c['passed']:.3f}",
-                     f"{c['worst']}:{c['rates'][c['worst']]:.2f}"])
+        recall = [
+            f"{s['per_type'][t]['trigger_cls']['recall']:.3f}" if t in s["per_type"] else "-" for t in RECALL_TYPES
+        ]
+        rows.append(
+            [
+                name,
+                f"{s['trigger_cls']['f1']:.3f}",
+                f"{s['argument_cls']['f1']:.3f}",
+                f"{s['status']['accuracy']:.3f}",
+                f"{f['seeds_false_events_per_100']:.1f}",
+                *recall,
+                f"{d['trigger_cls']['f1']:.3f}",
+                f"{d['argument_cls']['f1']:.3f}",
+                f"{c['passed']:.3f}",
+                f"{c['worst']}:{c['rates'][c['worst']]:.2f}",
+            ]
+        )
     lines += ["## Overall", "", *_table(columns, rows), ""]
 
     names = list(models)
@@ -127,8 +156,12 @@ def format_markdown(report: dict[str, Any]) -> str:
             cells.append(f"{scores['trigger_cls']['f1']:.3f} / {scores['argument_cls']['f1']:.3f}")
         gold = models[names[0]]["seeds"]["per_type"][t]["trigger_cls"]
         rows.append([t, str(gold["tp"] + gold["fn"]), *cells])
-    lines += ["## Seeds per event type (trigger cls F1 / argument cls F1)", "",
-              *_table(["type", "gold", *names], rows), ""]
+    lines += [
+        "## Seeds per event type (trigger cls F1 / argument cls F1)",
+        "",
+        *_table(["type", "gold", *names], rows),
+        "",
+    ]
 
     statuses = list(next(iter(models.values()))["seeds_per_status"])
     rows = []
@@ -138,8 +171,12 @@ def format_markdown(report: dict[str, Any]) -> str:
             figure = models[name]["seeds_per_status"].get(status, {"recall": 0.0, "accuracy": 0.0})
             cells.append(f"{figure['recall']:.3f} / {figure['accuracy']:.3f}")
         rows.append([status, str(models[names[0]]["seeds_per_status"][status]["gold"]), *cells])
-    lines += ["## Seeds per gold status (trigger recall / status accuracy of found triggers)", "",
-              *_table(["status", "gold", *names], rows), ""]
+    lines += [
+        "## Seeds per gold status (trigger recall / status accuracy of found triggers)",
+        "",
+        *_table(["status", "gold", *names], rows),
+        "",
+    ]
 
     caps = list(next(iter(models.values()))["capabilities"]["rates"])
     rows = [[cap, *(f"{models[n]['capabilities']['rates'][cap]:.2f}" for n in names)] for cap in caps]

@@ -102,7 +102,10 @@ def capability_figures(extractor: EventExtractor) -> dict:
         return [x.to_article() for x in extractor.extract([{"id": str(i), "text": t} for i, t in enumerate(texts)])]
 
     suite = run_suite(predict)
-    return {"capabilities_passed": suite["passed"], "capabilities_worst": f"{suite['worst']}:{suite['rates'][suite['worst']]:.2f}"}
+    return {
+        "capabilities_passed": suite["passed"],
+        "capabilities_worst": f"{suite['worst']}:{suite['rates'][suite['worst']]:.2f}",
+    }
 
 
 def evaluate_setting(out: Path, thresholds: bool) -> list[tuple[str, dict]]:

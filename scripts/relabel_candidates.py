@@ -24,7 +24,7 @@ from parley.schema import load_schema
 from parley.training.readers import read_articles
 from parley.training.sentences import split_sentences
 
-MEETING_NOUN = r"(talks|negotiations|consultations|discussions|dialogue|summit|conference|congress|meetings?|session|gathering|forum|round)"
+MEETING_NOUN = r"(talks|negotiations|consultations|discussions|dialogue|summit|conference|congress|meetings?|session|gathering|forum|round)"  # noqa: E501 (a pattern reads best on one line)
 
 
 @dataclass(frozen=True)
@@ -35,24 +35,60 @@ class Rule:
 
 
 RULES: list[Rule] = [
-    Rule("R1 nominalisations", r"\b(participation|attendance|presence|visits?|trips?|acceptance|refusals?|rejections?|walk-?outs?|no-?shows?|boycotters?)\b"),
+    Rule(
+        "R1 nominalisations",
+        r"\b(participation|attendance|presence|visits?|trips?|acceptance|refusals?|rejections?|walk-?outs?|no-?shows?|boycotters?)\b",  # noqa: E501 (a pattern reads best on one line)
+    ),
     Rule("R2 meeting noun", r"\bmeetings?\b"),
-    Rule("R3 held/resumed talks", rf"\b(held|hold|holds|holding|resum\w*|restart\w*|re-?enter\w*|return\w* to)\b[^.;]{{0,40}}?\b{MEETING_NOUN}\b"),
-    Rule("R3 takes place / is held", r"\b(take|takes|took|taken|taking) place\b|\b(is|was|were|are|be|been|being) (\w+ )?held\b"),
-    Rule("R4 travel/arrive to a meeting", r"\b(travel\w*|went|go|goes|going|gone|flew|fly|flies|flying|arriv\w*|head\w* to)\b"),
-    Rule("R4 delegation/represented", r"\b(sent|send|sends|sending|dispatch\w*)\b[^.;]{0,30}\bdelegat\w*|\brepresent(ed|ing|s)?\b|\brepresentation\b"),
-    Rule("R4 showed up/joined/back at table", r"\b(show\w*|turn\w*) up\b|\bjoin(s|ed|ing)?\b|\breturn\w* to the (negotiating )?table\b|\bback (at|to) the (negotiating )?table\b"),
+    Rule(
+        "R3 held/resumed talks",
+        rf"\b(held|hold|holds|holding|resum\w*|restart\w*|re-?enter\w*|return\w* to)\b[^.;]{{0,40}}?\b{MEETING_NOUN}\b",
+    ),
+    Rule(
+        "R3 takes place / is held",
+        r"\b(take|takes|took|taken|taking) place\b|\b(is|was|were|are|be|been|being) (\w+ )?held\b",
+    ),
+    Rule(
+        "R4 travel/arrive to a meeting",
+        r"\b(travel\w*|went|go|goes|going|gone|flew|fly|flies|flying|arriv\w*|head\w* to)\b",
+    ),
+    Rule(
+        "R4 delegation/represented",
+        r"\b(sent|send|sends|sending|dispatch\w*)\b[^.;]{0,30}\bdelegat\w*|\brepresent(ed|ing|s)?\b|\brepresentation\b",
+    ),
+    Rule(
+        "R4 showed up/joined/back at table",
+        r"\b(show\w*|turn\w*) up\b|\bjoin(s|ed|ing)?\b|\breturn\w* to the (negotiating )?table\b|\bback (at|to) the (negotiating )?table\b",  # noqa: E501 (a pattern reads best on one line)
+    ),
     Rule("R4 chaired/presided/participants", r"\bchair(s|ed|ing)\b|\bpresid(e|es|ed|ing)\b|\bparticipants?\b"),
-    Rule("R5 absence (not chosen / chosen)", r"\babsen\w*|\b(could|can|was|were)(n't| not| unable to) (attend|come|make it|travel)\b|\bunable to (attend|come|travel)\b"),
-    Rule("R5 stayed away/walked out/suspended", r"\bstay\w* away\b|\b(did|does|do)(n't| not) show up\b|\bsuspend\w*|\bwalk\w* (out|away)\b|\bskip\w*|\bpull\w* out\b|\bwithdr[ae]w\w*"),
-    Rule("R6 agreed to meet / accepted a meeting", rf"\bagree\w* to (meet|resume|return|hold|host|restart|sit|talk)\b|\baccept\w*\b[^.;]{{0,25}}\b{MEETING_NOUN}\b"),
+    Rule(
+        "R5 absence (not chosen / chosen)",
+        r"\babsen\w*|\b(could|can|was|were)(n't| not| unable to) (attend|come|make it|travel)\b|\bunable to (attend|come|travel)\b",  # noqa: E501 (a pattern reads best on one line)
+    ),
+    Rule(
+        "R5 stayed away/walked out/suspended",
+        r"\bstay\w* away\b|\b(did|does|do)(n't| not) show up\b|\bsuspend\w*|\bwalk\w* (out|away)\b|\bskip\w*|\bpull\w* out\b|\bwithdr[ae]w\w*",  # noqa: E501 (a pattern reads best on one line)
+    ),
+    Rule(
+        "R6 agreed to meet / accepted a meeting",
+        rf"\bagree\w* to (meet|resume|return|hold|host|restart|sit|talk)\b|\baccept\w*\b[^.;]{{0,25}}\b{MEETING_NOUN}\b",  # noqa: E501 (a pattern reads best on one line)
+    ),
     Rule("R7 telephone/video", r"\b(tele)?phone\w*|\bvideo\w*|\bvirtual\w*|\bonline\b|\bby call\b|\bspoke by\b"),
     Rule("R8 refused/rejected/declined objects", r"\b(refus\w*|reject\w*|declin\w*)\b"),
     Rule("R8 agreed to / accepted objects", r"\bagree\w*\b|\baccept\w*\b"),
-    Rule("R8 attended to / met a target", r"\battend\w* to\b|\bmet\b[^.;]{0,20}\b(target|deadline|criticism|goal|demand|expectations?|resistance|opposition|approval)\b"),
-    Rule("R8 website visit / non-meeting boycott", r"\bwebsite\b|\bboycott\w*\b[^.;]{0,40}\b(election|poll|vote|referendum|products?|goods|brands?|games|olympics|match|tournament|cup|festival|film)\b"),
+    Rule(
+        "R8 attended to / met a target",
+        r"\battend\w* to\b|\bmet\b[^.;]{0,20}\b(target|deadline|criticism|goal|demand|expectations?|resistance|opposition|approval)\b",  # noqa: E501 (a pattern reads best on one line)
+    ),
+    Rule(
+        "R8 website visit / non-meeting boycott",
+        r"\bwebsite\b|\bboycott\w*\b[^.;]{0,40}\b(election|poll|vote|referendum|products?|goods|brands?|games|olympics|match|tournament|cup|festival|film)\b",  # noqa: E501 (a pattern reads best on one line)
+    ),
     Rule("R9 readiness/willingness", r"\b(ready|readiness|willing\w*|prepared|open) to( \w+){1,2}"),
-    Rule("R9 did not agree / refusal now about future", r"\b(did|does|has|have)(n't| not) (agree|accept)\w*\b|\b(will|would|shall|wo)(n't| not) (attend|go|take part|join|participate|send|travel|meet|come)\b"),
+    Rule(
+        "R9 did not agree / refusal now about future",
+        r"\b(did|does|has|have)(n't| not) (agree|accept)\w*\b|\b(will|would|shall|wo)(n't| not) (attend|go|take part|join|participate|send|travel|meet|come)\b",  # noqa: E501 (a pattern reads best on one line)
+    ),
     Rule("R9 headline status", r"\S.*", headline_only=True),
 ]
 

@@ -25,7 +25,11 @@ from parley.training.sentences import split_sentences
 TRIGGER_FORMS: list[tuple[str, str, str]] = [
     ("INVITE", "invited", r"\binvit(e|es|ed|ing)\b"),
     ("INVITE", "invitation", r"\binvitations?\b"),
-    ("INVITE", "invitations were sent / extended", r"invitations? (was|were|has been|have been) (sent|extended|issued)|extended an? .*invitation|sent .*invitations?|issued .*invitations?"),
+    (
+        "INVITE",
+        "invitations were sent / extended",
+        r"invitations? (was|were|has been|have been) (sent|extended|issued)|extended an? .*invitation|sent .*invitations?|issued .*invitations?",  # noqa: E501 (a pattern reads best on one line)
+    ),
     ("INVITE", "offer or proposal to meet", r"\b(offer|propos|challeng)"),
     ("ACCEPT", "accepted", r"\baccept(s|ed|ing)?\b"),
     ("ACCEPT", "acceptance", r"\bacceptance\b"),
@@ -49,7 +53,11 @@ TRIGGER_FORMS: list[tuple[str, str, str]] = [
     ("MEET", "hosted", r"\bhost"),
     ("MEET", "received / welcomed", r"\breceiv|\bwelcom"),
     ("MEET", "resumed / returned to talks", r"\b(resum|restart|re-?enter|return)"),
-    ("MEET", "takes place / is held", r"\b(take|takes|took|taking|taken) place\b|^(was|were|is|are|be|been|being|will be)?\s*held$"),
+    (
+        "MEET",
+        "takes place / is held",
+        r"\b(take|takes|took|taking|taken) place\b|^(was|were|is|are|be|been|being|will be)?\s*held$",
+    ),
     ("MEET", "negotiate", r"\bnegotiat"),
     ("ATTEND", "attended", r"\battend(s|ed|ing)?\b"),
     ("ATTEND", "took part", r"\b(take|takes|took|taking|taken) part\b"),
@@ -89,7 +97,11 @@ def form_counts(articles) -> Counter:
     counts: Counter = Counter()
     for article in articles:
         for event in article.events:
-            text = event.trigger.text.lower() if event.trigger.text else article.text[event.trigger.start : event.trigger.end].lower()
+            text = (
+                event.trigger.text.lower()
+                if event.trigger.text
+                else article.text[event.trigger.start : event.trigger.end].lower()
+            )
             for type_, name, pattern in TRIGGER_FORMS:
                 if event.type == type_ and re.search(pattern, text):
                     counts[(type_, name)] += 1

@@ -8,7 +8,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from parley.articles import Article, Entity, LabeledEvent, Trigger, Argument
+from parley.articles import Argument, Article, Entity, LabeledEvent, Trigger
 from parley.training.config import load_config
 from parley.training.readers import read_articles
 from parley.training.trainer import train
@@ -86,7 +86,15 @@ def test_the_suite_stays_out_of_the_training_data():
 
 def test_false_events_count_predictions_in_sentences_without_gold_events(hand_articles):
     gold = hand_articles[1]  # sentence 1 holds a MEET; sentences 2 and 3 hold none
-    fake = replace(gold, events=[*gold.events, replace(gold.events[0], trigger=Trigger(gold.text.index("arrived"), gold.text.index("arrived") + 7, "arrived"))])
+    fake = replace(
+        gold,
+        events=[
+            *gold.events,
+            replace(
+                gold.events[0], trigger=Trigger(gold.text.index("arrived"), gold.text.index("arrived") + 7, "arrived")
+            ),
+        ],
+    )
     assert false_events_per_100([gold], [gold]) == 0.0
     assert false_events_per_100([gold], [fake]) == 50.0
 
@@ -98,14 +106,28 @@ def test_compare_puts_rules_and_runs_side_by_side(hand_articles, write_articles,
     runs = {}
     for name in ("previous", "new"):
         overrides = [
-            f"data.paths=[{pool}]", f"data.test_paths=[{seeds}]", f"model.encoder={tiny_encoder_dir}",
-            "data.split={train: 0.6, dev: 0.4, test: 0.0}", "train.max_steps=2", "train.epochs=1",
-            f"train.output_dir={tmp_path / name}", f"train.seed={len(runs)}",
+            f"data.paths=[{pool}]",
+            f"data.test_paths=[{seeds}]",
+            f"model.encoder={tiny_encoder_dir}",
+            "data.split={train: 0.6, dev: 0.4, test: 0.0}",
+            "train.max_steps=2",
+            "train.epochs=1",
+            f"train.output_dir={tmp_path / name}",
+            f"train.seed={len(runs)}",
         ]
         train(load_config(REPO / "configs" / "train" / "heldout_seeds.yaml", overrides), quiet=True)
         runs[name] = tmp_path / name
     out_json, out_md = tmp_path / "c.json", tmp_path / "c.md"
-    args = ["--compare", *(f"{k}={v}" for k, v in runs.items()), "--seeds", str(seeds), "--json", str(out_json), "--markdown", str(out_md)]
+    args = [
+        "--compare",
+        *(f"{k}={v}" for k, v in runs.items()),
+        "--seeds",
+        str(seeds),
+        "--json",
+        str(out_json),
+        "--markdown",
+        str(out_md),
+    ]
     assert accuracy_report.main(args) == 0
     report = json.loads(out_json.read_text())
     assert list(report["models"]) == ["keyword rules", "previous", "new"]

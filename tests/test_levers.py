@@ -5,14 +5,13 @@ from __future__ import annotations
 import random
 
 import torch
+from conftest import CONFIGS, article_from_markup
 
 from parley.articles import article_from_dict
 from parley.model import ParleyConfig, ParleyModel
 from parley.training.augment import augmented, name_pools, swap_names
 from parley.training.config import load_config
 from parley.training.dataset_builder import build_dataset
-
-from conftest import CONFIGS, article_from_markup
 
 
 def test_swap_names_replaces_people_and_places_and_keeps_every_span_valid(hand_articles, schema):
@@ -25,7 +24,9 @@ def test_swap_names_replaces_people_and_places_and_keeps_every_span_valid(hand_a
         assert [e.type for e in copy.events] == [e.type for e in article.events]
         assert [e.trigger.text for e in copy.events] == [e.trigger.text for e in article.events]
     before = [e.text for e in hand_articles[1].entities]
-    after = dict(zip(before, (e.text for e in swap_names(hand_articles[1], pools, random.Random(3)).entities)))
+    after = dict(
+        zip(before, (e.text for e in swap_names(hand_articles[1], pools, random.Random(3)).entities), strict=True)
+    )
     assert after["Staffan de Mistura"] != "Staffan de Mistura" and after["Geneva"] != "Geneva"
     assert after["U.N."] == "U.N."  # organisation names stay
 
@@ -77,7 +78,9 @@ def test_trigger_tag_weight_and_label_smoothing_change_the_trigger_loss(tiny_ber
     assert torch.isclose(plain, expected)
     weights = torch.ones(logits.shape[-1]) * 3.0
     weights[0] = 1.0
-    assert torch.isclose(weighted, torch.nn.functional.cross_entropy(logits, torch.tensor([0, 1, 0, 0]), weight=weights))
+    assert torch.isclose(
+        weighted, torch.nn.functional.cross_entropy(logits, torch.tensor([0, 1, 0, 0]), weight=weights)
+    )
     assert not torch.isclose(smoothed, plain)
 
 
@@ -95,7 +98,9 @@ def test_length_grouped_order_is_a_permutation_with_short_padding_and_fixed_by_s
     assert list(grouped) != order
 
     def padded(indices: list[int]) -> int:
-        return sum(max(lengths[i] for i in indices[b : b + 16]) * len(indices[b : b + 16]) for b in range(0, len(indices), 16))
+        return sum(
+            max(lengths[i] for i in indices[b : b + 16]) * len(indices[b : b + 16]) for b in range(0, len(indices), 16)
+        )
 
     assert padded(order) < 0.75 * padded(list(plain))
     # Every full batch of the loader's cuts is sorted by length (it is one of the sorted batches, whole).

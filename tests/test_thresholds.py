@@ -20,8 +20,12 @@ def test_tuned_thresholds_are_the_best_of_the_grid_and_travel_with_the_model(
 ):
     pool = write_articles([replace(a, id=f"{c}-{a.id}") for c in "abc" for a in hand_articles], "pool.jsonl")
     overrides = [
-        f"data.paths=[{pool}]", f"model.encoder={tiny_encoder_dir}", "data.split={train: 0.6, dev: 0.4, test: 0.0}",
-        "train.max_steps=3", "train.epochs=1", f"train.output_dir={tmp_path / 'run'}",
+        f"data.paths=[{pool}]",
+        f"model.encoder={tiny_encoder_dir}",
+        "data.split={train: 0.6, dev: 0.4, test: 0.0}",
+        "train.max_steps=3",
+        "train.epochs=1",
+        f"train.output_dir={tmp_path / 'run'}",
     ]
     model_dir = train(load_config(REPO / "configs" / "train" / "tiny.yaml", overrides), quiet=True)
     assert EventExtractor.from_pretrained(str(model_dir)).thresholds == Thresholds()  # nothing saved yet

@@ -81,7 +81,9 @@ def swap_names(article: Article, pools: dict[str, list[str]], rng: random.Random
             ev.id,
             ev.type,
             ev.status,
-            Trigger(moved(ev.trigger.start), moved(ev.trigger.end), text[moved(ev.trigger.start) : moved(ev.trigger.end)]),
+            Trigger(
+                moved(ev.trigger.start), moved(ev.trigger.end), text[moved(ev.trigger.start) : moved(ev.trigger.end)]
+            ),
             [Argument(a.role, a.entity) for a in ev.arguments],
         )
         for ev in article.events

@@ -35,8 +35,8 @@ from parley.articles import Article, Entity, LabeledEvent
 from parley.encoders import resolve_encoder
 from parley.model.labels import NO_ROLE, OUTSIDE, LabelSpace
 from parley.schema import Schema, load_schema
-from parley.training.augment import augmented
 from parley.training.alignment import IGNORE_INDEX, align_labels, word_span_to_token_span
+from parley.training.augment import augmented
 from parley.training.build_summary import BuildSummary, SplitCounts
 from parley.training.config import RunConfig
 from parley.training.readers import read_articles
@@ -480,7 +480,9 @@ def build_dataset(config: RunConfig) -> BuiltDataset:
     label_space = LabelSpace.from_schema(schema)
     articles, split_of, skipped, notes, groups = _read_and_split(config, schema)
     if config.data.augment_names:
-        copies = augmented([a for a in articles if split_of[a.id] == "train"], config.data.augment_names, config.data.split_seed)
+        copies = augmented(
+            [a for a in articles if split_of[a.id] == "train"], config.data.augment_names, config.data.split_seed
+        )
         split_of.update((copy.id, "train") for copy in copies)
         articles += copies
         notes.append(f"{len(copies)} name-swapped cop(ies) of training articles added (data.augment_names)")
