@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markdown", default=None, help="write the report as markdown here")
     parser.add_argument("--quick", action="store_true", help="a tiny version for tests: 2 folds, 2 steps a run")
     parser.add_argument("--compare", nargs="+", metavar="NAME=RUN_DIR", help="compare finished runs, train nothing")
-    parser.add_argument("--seeds", default=str(REPO / "data" / "seeds.jsonl"), help="held-out articles for --compare")
+    parser.add_argument("--seeds", default="data/seeds.jsonl", help="held-out articles for --compare")
     parser.add_argument("overrides", nargs="*", metavar="key=value", help="config overrides for every run")
     args = parser.parse_args(argv)
     if args.compare:
