@@ -86,6 +86,39 @@ def latest_checkpoint(output_dir: Path) -> Path | None:
     return max(steps, key=lambda p: int(p.name.split("-")[1]), default=None)
 
 
+# Keys a resumed run may change: where the run is, and the resume switch itself.
+RESUME_FREE_KEYS = ("train.output_dir", "train.resume")
+
+
+def check_resumable(config: RunConfig, out: Path) -> None:
+    """Refuse to resume a run in `out` under a config that differs from the one it was started with."""
+    saved_path = out / "run_config.json"
+    if latest_checkpoint(out) is None or not saved_path.exists():
+        return  # nothing to resume: the run starts from scratch
+    saved = _dotted(json.loads(saved_path.read_text(encoding="utf-8")))
+    current = _dotted(config.to_dict())
+    differ = sorted(
+        k for k in saved.keys() | current.keys() if saved.get(k) != current.get(k) and k not in RESUME_FREE_KEYS
+    )
+    if differ:
+        changes = "; ".join(f"{k}: {saved.get(k)!r} -> {current.get(k)!r}" for k in differ)
+        raise ValueError(
+            f"{saved_path}: cannot resume, the config differs from the run's in {changes} "
+            "(--force resumes with the new config)"
+        )
+
+
+def _dotted(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A nested config dict flattened to dotted keys: {"train": {"epochs": 3}} -> {"train.epochs": 3}."""
+    flat: dict[str, Any] = {}
+    for key, value in tree.items():
+        if isinstance(value, dict) and value:
+            flat.update(_dotted(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
 def build_model(config: RunConfig, schema_dict: dict) -> tuple[ParleyModel, Any]:
     """A new model on the configured encoder (pretrained weights, random heads) and its tokenizer."""
     encoder_path = resolve_encoder(config.model.encoder)
@@ -100,12 +133,27 @@ def build_model(config: RunConfig, schema_dict: dict) -> tuple[ParleyModel, Any]
     return ParleyModel.from_encoder(encoder_path, model_config), AutoTokenizer.from_pretrained(encoder_path)
 
 
-def train(config: RunConfig, on_step: Callable[[int], None] | None = None, quiet: bool = False) -> Path:
+def train(
+    config: RunConfig, on_step: Callable[[int], None] | None = None, quiet: bool = False, force: bool = False
+) -> Path:
     """Fine-tune the event model as the config says; return the folder of the selected model.
 
-    `on_step(global_step)` is called after every optimiser step (tests use it to interrupt a run).
+    `on_step(global_step)` is called after every optimiser step (tests use it to interrupt a run). A resumed
+    run must have the config of the run it continues; `force=True` continues with the new one anyway.
     """
     out = Path(config.train.output_dir)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"train.output_dir {out}: is a file, not a folder")
+    if config.train.resume and not force:
+        check_resumable(config, out)
+    data = config.data
+    used = {"data.train_paths": data.train_paths} if data.train_paths else {"data.paths": data.paths}
+    used.update({"data.dev_paths": data.dev_paths or [], "data.test_paths": data.test_paths or []})
+    for key, paths in used.items():
+        for path in paths:
+            if not Path(path).exists():
+                # Checked before anything is written: a typo must not leave an empty output_dir behind.
+                raise FileNotFoundError(f"{key}: {path}: no such file or folder")
     out.mkdir(parents=True, exist_ok=True)
     _restore_interrupted_swap(out / "model")
     cpu = config.device == "cpu"
