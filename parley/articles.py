@@ -1,4 +1,4 @@
-"""Labeled articles: the validated in-memory form of SCHEMA.md section 6."""
+"""Labeled articles: the validated in-memory form of docs/schema.md section 6."""
 
 from __future__ import annotations
 
@@ -81,7 +81,7 @@ class Article:
         raise KeyError(entity_id)
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSONL record of this article (SCHEMA.md section 6)."""
+        """The JSONL record of this article (docs/schema.md section 6)."""
         entities = []
         for e in self.entities:
             record: dict[str, Any] = {"id": e.id, "start": e.start, "end": e.end, "label": e.label, "text": e.text}
@@ -174,7 +174,7 @@ def article_from_dict(raw: Any, schema: Schema, path: str | None = None, line: i
         t_start, t_end = _span(trigger, text, f"event {evid} trigger", fail)
         arguments: list[Argument] = []
         for j, arg in enumerate(_list(item.get("arguments"), f"event {evid} arguments", fail)):
-            # "score" is what predictions add (SCHEMA.md section 6); labeled data has none.
+            # "score" is what predictions add (docs/schema.md section 6); labeled data has none.
             if not isinstance(arg, dict) or set(arg) - {"role", "entity", "score"}:
                 raise fail(f"event {evid} arguments[{j}] must be an object with 'role', 'entity' (and 'score')")
             role, target = arg.get("role"), arg.get("entity")
