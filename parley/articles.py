@@ -163,7 +163,8 @@ def article_from_dict(raw: Any, schema: Schema, path: str | None = None, line: i
             raise fail(f"{where} must be an object")
         evid = _id(item, where, seen_ids, fail)
         etype = item.get("type")
-        if etype not in schema.event_types:
+        # isinstance first: a list or an object from the JSON cannot even be looked up in the schema.
+        if not isinstance(etype, str) or etype not in schema.event_types:
             raise fail(f"event {evid}: unknown event type {etype!r}; expected one of {list(schema.event_types)}")
         status = item.get("status")
         if status not in schema.statuses:
@@ -178,9 +179,9 @@ def article_from_dict(raw: Any, schema: Schema, path: str | None = None, line: i
             if not isinstance(arg, dict) or set(arg) - {"role", "entity", "score"}:
                 raise fail(f"event {evid} arguments[{j}] must be an object with 'role', 'entity' (and 'score')")
             role, target = arg.get("role"), arg.get("entity")
-            if role not in schema.roles:
+            if not isinstance(role, str) or role not in schema.roles:
                 raise fail(f"event {evid}: unknown role {role!r}; expected one of {list(schema.roles)}")
-            if target not in entity_by_id:
+            if not isinstance(target, str) or target not in entity_by_id:
                 raise fail(f"event {evid}: argument {role} points to unknown mention {target!r}")
             label = entity_by_id[target].label
             if not schema.allows(role, label):
