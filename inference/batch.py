@@ -154,9 +154,17 @@ def parse_shard(value: str | None) -> tuple[int, int] | None:
     if value is None:
         return None
     if value == "auto":
+        import torch
         from accelerate import PartialState
 
-        state = PartialState()
+        # Without a GPU, accelerate joins the launched processes only when told they run on the CPU.
+        state = PartialState(cpu=not torch.cuda.is_available())
+        launched = int(os.environ.get("WORLD_SIZE", "1"))
+        if state.num_processes != launched:
+            raise ValueError(
+                f"--shard auto: {launched} processes were launched but accelerate sees {state.num_processes}; "
+                "give each process --shard i/n instead"
+            )
         return None if state.num_processes == 1 else (state.process_index, state.num_processes)
     match = re.fullmatch(r"(\d+)/(\d+)", value.strip())
     if not match or not int(match[1]) < int(match[2]):

@@ -52,6 +52,10 @@ def _cmd_train(args: argparse.Namespace) -> int:
     overrides = list(args.overrides) + (["train.resume=true"] if args.resume else [])
     config = load_config(args.config, overrides)
     model_dir = train(config, force=args.force)
+    from accelerate import PartialState
+
+    if not PartialState().is_main_process:
+        return 0  # under accelerate launch, one process reports the scores
     print(f"model saved to {model_dir}")
     from parley.inference.evaluate import evaluate_run
 

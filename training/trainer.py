@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -74,7 +75,8 @@ def _replace_dir(tmp: Path, target: Path) -> None:
 def _restore_interrupted_swap(target: Path) -> None:
     old = target.with_name(target.name + ".old")
     if old.exists() and not target.exists():
-        os.replace(old, target)
+        with contextlib.suppress(FileNotFoundError):  # another process of the same run got there first
+            os.replace(old, target)
 
 
 def latest_checkpoint(output_dir: Path) -> Path | None:
@@ -156,7 +158,9 @@ def train(
                 raise FileNotFoundError(f"{key}: {path}: no such file or folder")
     out.mkdir(parents=True, exist_ok=True)
     _restore_interrupted_swap(out / "model")
-    cpu = config.device == "cpu"
+    # device auto without a GPU is the CPU; saying so lets accelerate join launched CPU processes (gloo).
+    no_accelerator = not torch.cuda.is_available() and not torch.backends.mps.is_available()
+    cpu = config.device == "cpu" or (config.device == "auto" and no_accelerator)
     if config.device.startswith("cuda") and not torch.cuda.is_available():
         raise ValueError(f"device: {config.device!r} asked for, but torch sees no CUDA GPU (use device=auto or cpu)")
     accelerator = Accelerator(mixed_precision=config.train.mixed_precision, cpu=cpu)
@@ -195,12 +199,20 @@ def train(
         [{"params": decay, "weight_decay": config.train.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
         lr=config.train.learning_rate,
     )
-    steps_per_epoch = math.ceil(len(train_rows) / config.train.batch_size)
+    # The schedule counts single-process steps: under accelerate launch the prepared scheduler advances once
+    # per process at every optimiser step.
+    schedule_steps = math.ceil(len(train_rows) / config.train.batch_size) * config.train.epochs
+    if config.train.max_steps is not None:
+        schedule_steps = min(schedule_steps, config.train.max_steps * accelerator.num_processes)
+    scheduler = get_linear_schedule_with_warmup(
+        optimizer, int(config.train.warmup_ratio * schedule_steps), schedule_steps
+    )
+    model, optimizer, train_loader, scheduler = accelerator.prepare(model, optimizer, train_loader, scheduler)
+    # Optimiser steps of this process: each of n processes takes 1/n of the batches of an epoch.
+    steps_per_epoch = len(train_loader)
     total_steps = steps_per_epoch * config.train.epochs
     if config.train.max_steps is not None:
         total_steps = min(total_steps, config.train.max_steps)
-    scheduler = get_linear_schedule_with_warmup(optimizer, int(config.train.warmup_ratio * total_steps), total_steps)
-    model, optimizer, train_loader, scheduler = accelerator.prepare(model, optimizer, train_loader, scheduler)
     # The dev loader is not prepared: every process scores the whole dev set, so all of them take the same
     # best-model and early-stopping decisions under `accelerate launch`.
 
@@ -208,8 +220,10 @@ def train(
     if not config.train.resume and (out / "checkpoints").exists():
         # A fresh run in a used folder: the old checkpoints must not be resumed into this run later.
         log(f"note: {out} holds an earlier run; replacing its checkpoints (train.resume=true continues it)")
-        shutil.rmtree(out / "checkpoints")
-        (out / "metrics.jsonl").unlink(missing_ok=True)
+        if accelerator.is_main_process:
+            shutil.rmtree(out / "checkpoints")
+            (out / "metrics.jsonl").unlink(missing_ok=True)
+        accelerator.wait_for_everyone()
     checkpoint = latest_checkpoint(out) if config.train.resume else None
     if config.train.resume and checkpoint is None:
         log(f"resume: no checkpoint in {out / 'checkpoints'}; starting from scratch")
@@ -217,9 +231,10 @@ def train(
         accelerator.load_state(str(checkpoint))
         state = TrainerState(**json.loads((checkpoint / STATE_FILE).read_text()))
         log(f"resumed from {checkpoint} at step {state.global_step}")
-    (out / "run_config.json").write_text(json.dumps(config.to_dict(), indent=2))
-    splits = {name: list(dict.fromkeys(rows["article_id"])) for name, rows in built.datasets.items()}
-    (out / "splits.json").write_text(json.dumps(splits, indent=2))
+    if accelerator.is_main_process:
+        (out / "run_config.json").write_text(json.dumps(config.to_dict(), indent=2))
+        splits = {name: list(dict.fromkeys(rows["article_id"])) for name, rows in built.datasets.items()}
+        (out / "splits.json").write_text(json.dumps(splits, indent=2))
 
     weights = {
         "mention": config.train.loss_weights.mention,
@@ -330,7 +345,14 @@ def train(
             if stop or end_of_epoch:
                 break
     progress.close()
+    accelerator.wait_for_everyone()
     if not (out / "model").exists():
         save_model(out / "model")
+    # Every process scored the whole dev set, so all must have kept the same model; say so if they did not.
+    picked = accelerator.gather(torch.tensor([state.global_step, -1 if state.best_step is None else state.best_step]))
+    if len({tuple(row) for row in picked.view(-1, 2).tolist()}) > 1:
+        raise RuntimeError(
+            f"processes disagree on the step reached and the model selected: {picked.view(-1, 2).tolist()}"
+        )
     accelerator.wait_for_everyone()
     return out / "model"
