@@ -207,6 +207,7 @@ def test_row09_a_byte_order_mark_is_accepted_by_every_reader(tmp_path, hand_arti
 def test_row05_cameo_codes_keep_their_leading_zero_in_every_output(model_dir, dump, tmp_path):
     pd = pytest.importorskip("pandas")
     from parley.inference.dyads import DYAD_DTYPES
+
     outputs = {fmt: tmp_path / f"dyads.{fmt}" for fmt in ("jsonl", "csv", "parquet")}
     for output in outputs.values():
         assert predict(model_dir, dump, output, "--dyads") == 0
