@@ -349,7 +349,8 @@ def train(
     if not (out / "model").exists():
         save_model(out / "model")
     # Every process scored the whole dev set, so all must have kept the same model; say so if they did not.
-    picked = accelerator.gather(torch.tensor([state.global_step, -1 if state.best_step is None else state.best_step]))
+    steps = [state.global_step, -1 if state.best_step is None else state.best_step]
+    picked = accelerator.gather(torch.tensor(steps, device=accelerator.device))  # NCCL gathers GPU tensors only
     if len({tuple(row) for row in picked.view(-1, 2).tolist()}) > 1:
         raise RuntimeError(
             f"processes disagree on the step reached and the model selected: {picked.view(-1, 2).tolist()}"
