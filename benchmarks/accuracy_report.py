@@ -28,7 +28,7 @@ configs/train/heldout_seeds.yaml), and no seed is ever scored by a model that tr
 
 All runs take model and train settings from the config (those of configs/train/default.yaml) except
 train.epochs (--epochs, --seed-epochs for (a)); `key=value` overrides apply to every run. Scores follow
-SCHEMA.md section 7 (parley.training.scoring). Runs go to --work-dir (a temporary folder by default); their
+docs/schema.md section 7 (parley.training.scoring). Runs go to --work-dir (a temporary folder by default); their
 predictions stay there as JSONL, model folders are deleted unless --keep-models.
 """
 

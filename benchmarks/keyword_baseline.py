@@ -4,7 +4,7 @@ The rules, applied one sentence at a time (sentences and words as `parley.traini
 
 - Triggers: the phrases in `TRIGGERS` (lower case, matched case-insensitively on whole words; where phrases
   overlap the longest wins). Dropped: a trigger right after "<another trigger> ... to" within four words
-  ("declined to attend", "invited them to attend": the complement is absorbed, SCHEMA.md section 8), and a
+  ("declined to attend", "invited them to attend": the complement is absorbed, docs/schema.md section 8), and a
   trigger followed by a numeric change ("exports declined by 3%", "declined 5 percent"), a near miss.
 - Mentions, in this order, a later kind never overlapping an earlier one or a trigger:
   MEETING: a head noun of `MEETING_NOUNS` with the capitalised words, possessives ("Friday's") and
@@ -20,7 +20,7 @@ The rules, applied one sentence at a time (sentences and words as `parley.traini
 - Status: hypothetical if "if", "unless" or "whether" is before the trigger in its sentence or "could", "may",
   "might" among the 3 words before it; else negated (not, no, n't ...) or planned (will, would ...) from the
   3 words before; else asserted (`STATUS_CUES`).
-- Mentions are written only in sentences that hold a trigger (where gold labels them all, SCHEMA.md section 8).
+- Mentions are written only in sentences that hold a trigger (where gold labels them all, docs/schema.md section 8).
 
 Event types, roles, labels and statuses named here are the rules' own data; `KeywordBaseline` checks each
 against the schema it is given and fails naming what the schema lacks.

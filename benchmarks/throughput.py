@@ -362,6 +362,7 @@ def measure_predict(args: argparse.Namespace) -> dict:
         device=args.device,
         dtype=args.dtype,
         progress=False,
+        overwrite=True,  # a rerun measures again into the same work folder
     )
     with GpuSampler(extractor.device) as gpu:
         started = time.perf_counter()

@@ -2,7 +2,7 @@
 
     python benchmarks/train_figures.py [--config configs/train/default.yaml] [key=value ...]
 
-Scores are end to end (SCHEMA.md section 7) on the run's own dev and test articles.
+Scores are end to end (docs/schema.md section 7) on the run's own dev and test articles.
 Training time counts forward, backward and optimiser steps only (not evaluation).
 """
 

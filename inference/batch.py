@@ -36,7 +36,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import nullcontext
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -46,12 +46,18 @@ from parley.inference.news_io import (
     ParquetRowWriter,
     csv_header,
     csv_rows,
+    duplicate_ids,
+    input_extent,
+    input_format,
     iter_parquet_rows,
     iter_records,
     json_line,
 )
 
 OUTPUT_FORMATS = ("jsonl", "csv", "parquet")
+# The output suffixes that name a format; any other suffix takes --format (default jsonl).
+SUFFIX_FORMATS = {".jsonl": "jsonl", ".csv": "csv", ".parquet": "parquet"}
+SIDE_FILES = ("rejects.jsonl", "state.json", "state.json.tmp", "index", "journal.jsonl")
 STATE_VERSION = 1
 # State keys that must match for a run to be resumed, or for shard outputs to be merged.
 RUN_KEYS = ("input", "input_size", "model", "format", "dyads", "batch_size", "chunk_size", "int8", "dtype")
@@ -72,6 +78,7 @@ class PredictOptions:
     shard: tuple[int, int] | None = None
     device: str | None = None
     progress: bool = True
+    overwrite: bool = False  # replace an existing output; without it (and without resume) one is refused
     int8: bool = False  # int8 dynamically quantised linear layers: faster on CPUs, slightly less accurate
     dtype: str | None = None  # "float16"/"bfloat16": the model cast to half precision (GPUs); None: float32
 
@@ -147,9 +154,17 @@ def parse_shard(value: str | None) -> tuple[int, int] | None:
     if value is None:
         return None
     if value == "auto":
+        import torch
         from accelerate import PartialState
 
-        state = PartialState()
+        # Without a GPU, accelerate joins the launched processes only when told they run on the CPU.
+        state = PartialState(cpu=not torch.cuda.is_available())
+        launched = int(os.environ.get("WORLD_SIZE", "1"))
+        if state.num_processes != launched:
+            raise ValueError(
+                f"--shard auto: {launched} processes were launched but accelerate sees {state.num_processes}; "
+                "give each process --shard i/n instead"
+            )
         return None if state.num_processes == 1 else (state.process_index, state.num_processes)
     match = re.fullmatch(r"(\d+)/(\d+)", value.strip())
     if not match or not int(match[1]) < int(match[2]):
@@ -158,16 +173,64 @@ def parse_shard(value: str | None) -> tuple[int, int] | None:
 
 
 def output_format(options: PredictOptions) -> str:
-    """The output format: given, or from the output suffix; CSV and Parquet hold dyad rows only."""
-    fmt = options.format
-    if fmt is None:
-        suffix = Path(options.output).suffix.lower()
-        fmt = {".csv": "csv", ".parquet": "parquet"}.get(suffix, "jsonl")
+    """The output format: given, or from the output suffix; a format that contradicts the suffix is an error.
+
+    CSV and Parquet hold dyad rows only.
+    """
+    name = Path(options.output).name.lower()
+    if name.endswith(".gz"):
+        raise ValueError(
+            f"--output {options.output}: compressed output is not written; name it .jsonl, .csv or .parquet"
+        )
+    suffix = Path(name).suffix
+    implied = SUFFIX_FORMATS.get(suffix)
+    fmt = options.format or implied or "jsonl"
     if fmt not in OUTPUT_FORMATS:
         raise ValueError(f"--format: expected one of {OUTPUT_FORMATS}, got {fmt!r}")
+    if implied is not None and fmt != implied:
+        raise ValueError(
+            f"--format {fmt} contradicts the output name {options.output} ({suffix} is {implied}); "
+            f"name the output .{fmt} or leave --format out"
+        )
     if fmt != "jsonl" and not options.dyads:
         raise ValueError(f"--format {fmt} writes dyad rows: add --dyads (full extractions are written as JSONL)")
     return fmt
+
+
+def check_output_path(input_path: Path, output: Path) -> None:
+    """Refuse an output (or a file kept beside it) that is the input itself, reached by any path."""
+    if output.is_dir():
+        raise ValueError(f"--output {output}: is a folder; name a file (e.g. {output / 'events.jsonl'})")
+    for target in (output, *(side_path(output, what) for what in SIDE_FILES)):
+        resolved = target.resolve()
+        same = resolved == input_path or (
+            target.exists() and input_path.exists() and os.path.samefile(target, input_path)
+        )
+        # A folder input reads every .txt in it: an output written there would be read back as an article.
+        inside = input_path.is_dir() and resolved.parent == input_path and resolved.suffix.lower() == ".txt"
+        if same or inside:
+            raise ValueError(
+                f"--output {output}: {'is' if target == output else f'its {target.name} would be'} "
+                f"{'the input' if same else 'inside the input folder'} {input_path}; nothing was written"
+            )
+
+
+def check_existing_output(output: Path, state: RunState | None, resume: bool) -> None:
+    """Refuse to replace what an earlier run wrote (a finished output, or an interrupted one's work)."""
+    if state is not None:
+        if resume:
+            return
+        if state.done:
+            raise ValueError(f"{output}: already exists (a finished run); --overwrite replaces it")
+        raise ValueError(
+            f"{output}: an interrupted run's output ({state.records} input record(s) committed); "
+            "--resume continues it, --overwrite starts again"
+        )
+    if output.exists():
+        raise ValueError(
+            f"{output}: already exists and has no {side_path(output, 'state.json').name} beside it, so it cannot "
+            "be resumed; --overwrite replaces it"
+        )
 
 
 # -- state ---------------------------------------------------------------------------------------------------------
@@ -178,10 +241,13 @@ def read_state(output: str | Path) -> RunState | None:
     path = side_path(output, "state.json")
     if not path.exists():
         return None
-    raw = json.loads(path.read_text(encoding="utf-8"))
-    if raw.get("version") != STATE_VERSION:
-        raise ValueError(f"{path}: state version {raw.get('version')!r}, expected {STATE_VERSION}")
-    return RunState(**raw)
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        if raw.get("version") != STATE_VERSION:
+            raise ValueError(f"state version {raw.get('version')!r}, expected {STATE_VERSION}")
+        return RunState(**raw)
+    except (ValueError, TypeError, AttributeError) as err:
+        raise ValueError(f"{path}: unreadable run state ({err}); --overwrite starts the run again") from None
 
 
 def write_state(output: str | Path, state: RunState) -> None:
@@ -227,6 +293,12 @@ def predict_file(
     if not input_path.exists():
         raise FileNotFoundError(f"{options.input}: no such file or folder")
     output = Path(options.output)
+    # Every check that can refuse the run comes before the first byte is written.
+    check_output_path(input_path, output)
+    input_format(input_path)  # an unsupported input is refused here, not after the model has loaded
+    existing = read_state(output) if options.resume or not options.overwrite else None
+    if not options.overwrite:
+        check_existing_output(output, existing, options.resume)
     output.parent.mkdir(parents=True, exist_ok=True)
     fresh = RunState(
         input=str(input_path),
@@ -240,7 +312,7 @@ def predict_file(
         int8=options.int8,
         dtype=options.dtype,
     )
-    state = read_state(output) if options.resume else None
+    state = existing if options.resume else None
     notes: list[str] = []
     if state is None:
         if options.resume:
@@ -291,7 +363,10 @@ def predict_file(
     ):
         if fmt == "csv" and body_committed == 0:
             out.write(csv_header())
-        progress = _progress(options.progress, state.articles)
+        total, unit = input_extent(input_path)
+        progress = _progress(options.progress, total, unit)
+        # Every run finds the same duplicates whatever its shard or resume point: the whole input is scanned.
+        duplicates = duplicate_ids(input_path)
         chunk: list[InputRecord] = []
         chunk_number = 0
 
@@ -319,8 +394,15 @@ def predict_file(
         for record in records:
             if chunk and record.index // size != chunk[0].index // size:
                 commit(last + 1)
+            if record.article is not None and record.index in duplicates:
+                record = replace(record, article=None, error=duplicates[record.index])
             chunk.append(record)
             last = record.index
+            if record.position is not None:
+                if progress.n == 0 and state.records:
+                    # A resumed run starts the bar where it stands, so the time left counts this run's speed.
+                    progress.initial = progress.n = record.position
+                progress.update(record.position - progress.n)
         commit(last + 1, done=True)
         progress.close()
 
@@ -352,7 +434,6 @@ def _write_chunk(
         if record.article is None:
             rejects.write(json_line(record.reject()))
             state.rejected += 1
-            progress.set_postfix(rejected=state.rejected, refresh=False)
             continue
         extraction = next(extractions)
         if options.dyads:
@@ -365,7 +446,7 @@ def _write_chunk(
             index.write(f"{record.index}\t{len(data)}\t{len(rows)}\n".encode())
         state.articles += 1
         state.rows += len(rows) if options.dyads else 0
-        progress.update(1)
+    progress.set_postfix(articles=state.articles, rejected=state.rejected)
 
 
 def release_free_heap() -> bool:
@@ -413,19 +494,36 @@ def _device(options: PredictOptions) -> str | None:
         return None
 
 
-def _progress(enabled: bool, initial: int):
+def _progress(enabled: bool, total: int | None, unit: str):
+    """The progress bar of a run: input bytes (or records) read of the total, with the time left."""
     from tqdm.auto import tqdm
 
-    return tqdm(initial=initial, unit="article", desc="predict", disable=not enabled, dynamic_ncols=True)
+    scale = unit == "B"  # 1.2MB/31.4MB rather than 1234567/31415926
+    return tqdm(
+        total=total,
+        unit=unit,
+        unit_scale=scale,
+        unit_divisor=1024 if scale else 1000,
+        desc="predict",
+        disable=not enabled,
+        dynamic_ncols=True,
+    )
 
 
 # -- merging shards ------------------------------------------------------------------------------------------------
 
 
-def merge_outputs(output: str | Path, shard_outputs: list[str | Path]) -> PredictSummary:
+def merge_outputs(output: str | Path, shard_outputs: list[str | Path], overwrite: bool = False) -> PredictSummary:
     """Join the outputs of finished shard runs 0..n-1 into the output (and rejects) one process writes."""
     started = time.perf_counter()
     output = Path(output)
+    if output.is_dir():
+        raise ValueError(f"{output}: is a folder; name the merged output file")
+    for path in shard_outputs:
+        if output.resolve() == Path(path).resolve():
+            raise ValueError(f"{output}: is also one of the shards; name a new file for the merged output")
+    if output.exists() and not overwrite:
+        raise ValueError(f"{output}: already exists; --overwrite replaces it")
     states = []
     for path in shard_outputs:
         state = read_state(path)

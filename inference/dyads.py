@@ -47,6 +47,12 @@ DYAD_COLUMNS = (
 )
 INTEGER_COLUMNS = ("trigger_start", "count")
 FLOAT_COLUMNS = ("score",)
+# The type of every column, for readers that guess types from CSV text: a CAMEO code such as "040" is text,
+# and read as a number it loses its leading zero. pandas: pd.read_csv(path, dtype=DYAD_DTYPES, keep_default_na=False).
+DYAD_DTYPES = {
+    column: "int64" if column in INTEGER_COLUMNS else "float64" if column in FLOAT_COLUMNS else "str"
+    for column in DYAD_COLUMNS
+}
 
 # An English lexicon for the shipped mention labels: which labels a pronoun or the head noun of a bare
 # definite nominal can refer to. Labels a schema lacks are ignored, so an extended schema does not break it.

@@ -1,4 +1,4 @@
-"""Score a trained checkpoint on labeled articles (SCHEMA.md section 7)."""
+"""Score a trained checkpoint on labeled articles (docs/schema.md section 7)."""
 
 from __future__ import annotations
 
@@ -12,21 +12,43 @@ from parley.training.readers import read_articles
 from parley.training.scoring import Scores, score_articles
 
 
-def score_extractor(extractor: EventExtractor, gold: list[Article], batch_size: int = 32) -> Scores:
-    """Predict the gold articles' texts and score the predictions against their labels."""
-    predicted = [x.to_article() for x in extractor.extract(gold, batch_size=batch_size)]
+def score_extractor(
+    extractor: EventExtractor, gold: list[Article], batch_size: int = 32, progress: bool | None = None
+) -> Scores:
+    """Predict the gold articles' texts and score the predictions against their labels.
+
+    `progress`: a bar over the model inputs on stderr; None shows it only when stderr is a terminal.
+    """
+    predicted = [x.to_article() for x in extractor.extract(gold, batch_size=batch_size, progress=progress)]
     return score_articles(gold, predicted, extractor.schema)
 
 
-def evaluate(model_dir: str | Path, data: str | Path | list, batch_size: int = 32, device: str | None = None) -> Scores:
+def evaluate(
+    model_dir: str | Path,
+    data: str | Path | list,
+    batch_size: int = 32,
+    device: str | None = None,
+    progress: bool | None = None,
+) -> Scores:
     """Predict every labeled article under `data` with the model and score the predictions against the labels."""
     extractor = EventExtractor.from_pretrained(str(model_dir), device=device)
     gold = read_articles(data, extractor.schema).articles
-    return score_extractor(extractor, gold, batch_size)
+    if not gold:
+        # Scores over nothing would read P = R = F1 = 1.
+        shown = ", ".join(map(str, data)) if isinstance(data, list | tuple) else str(data)
+        raise ValueError(
+            f"no labeled articles found in {shown} "
+            "(expected .jsonl, .jsonl.gz, .ann or .json files; see docs/schema.md)"
+        )
+    return score_extractor(extractor, gold, batch_size, progress)
 
 
 def evaluate_run(
-    run_dir: str | Path, splits: tuple[str, ...] = ("dev", "test"), batch_size: int = 32, device: str | None = None
+    run_dir: str | Path,
+    splits: tuple[str, ...] = ("dev", "test"),
+    batch_size: int = 32,
+    device: str | None = None,
+    progress: bool | None = None,
 ) -> dict[str, Scores]:
     """End-to-end scores of a finished `parley train` run on its own held-out splits (those that have articles)."""
     run_dir = Path(run_dir)
@@ -37,7 +59,7 @@ def evaluate_run(
     paths = [*(data.train_paths or data.paths), *(data.dev_paths or []), *(data.test_paths or [])]
     by_id = {a.id: a for a in read_articles(paths, extractor.schema, lenient=data.lenient).articles}
     return {
-        split: score_extractor(extractor, [by_id[i] for i in ids[split]], batch_size)
+        split: score_extractor(extractor, [by_id[i] for i in ids[split]], batch_size, progress)
         for split in splits
         if ids.get(split)
     }

@@ -47,7 +47,7 @@ class Event:
 
 @dataclass
 class Extraction:
-    """Everything found in one article: its mentions and events (SCHEMA.md section 6 shape via `to_record`)."""
+    """Everything found in one article: its mentions and events (docs/schema.md section 6 shape via `to_record`)."""
 
     article_id: str | None
     text: str

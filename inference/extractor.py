@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import json
 import warnings
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import accumulate
+from pathlib import Path
 from typing import Any
 
 import torch
+from safetensors import safe_open
+from tqdm.auto import tqdm
 from transformers import AutoTokenizer
+from transformers.utils import logging as hf_logging
 
 from parley.inference.decoding import WordSpan, choose_role, decode_bio
 from parley.inference.events import Argument, Event, Extraction, Mention
 from parley.inference.time_resolution import resolve_extraction_times
-from parley.model import ParleyModel
+from parley.model import ParleyConfig, ParleyModel
 from parley.model.labels import OUTSIDE
 from parley.training.sentences import split_sentences, split_words
 
@@ -86,16 +92,89 @@ def model_dtype(name: str | torch.dtype) -> torch.dtype:
     return MODEL_DTYPES[key]
 
 
-def _as_article(item: Any) -> dict[str, Any]:
+ACCEPTED = "a text (str), an article dict with a 'text' string, or an Article"
+
+
+def _is_one_article(x: Any) -> bool:
+    """Whether `x` is one article (a text, an article dict, an Article) rather than a collection of them."""
+    return isinstance(x, str | dict) or (hasattr(x, "text") and hasattr(x, "id"))
+
+
+def _as_article(item: Any, position: int | None = None) -> dict[str, Any]:
+    where = "" if position is None else f"item {position}: "
     if isinstance(item, str):
         return {"id": None, "text": item}
     if isinstance(item, dict):
         if not isinstance(item.get("text"), str):
-            raise ValueError(f"article {item.get('id')!r}: 'text' must be a string")
+            raise TypeError(
+                f"{where}article {item.get('id')!r}: 'text' must be a string, got {type(item.get('text')).__name__}; "
+                f"expected {ACCEPTED}"
+            )
         return item
     if hasattr(item, "text") and hasattr(item, "id"):  # a labeled Article
         return {"id": item.id, "text": item.text, "date": item.date, "source": item.source, "url": item.url}
-    raise TypeError(f"expected a text, an article dict or an Article, got {type(item).__name__}")
+    raise TypeError(f"{where}got {type(item).__name__}; expected {ACCEPTED}")
+
+
+def _as_articles(x: Any) -> list[dict[str, Any]]:
+    """The articles of a list (or other iterable) of texts, article dicts or Articles."""
+    if _is_one_article(x) or isinstance(x, bytes | bytearray) or not isinstance(x, Iterable):
+        raise TypeError(
+            f"expected a list of articles ({ACCEPTED} each), got {type(x).__name__}"
+            + ("; decode bytes to str first" if isinstance(x, bytes | bytearray) else "")
+        )
+    return [_as_article(item, n) for n, item in enumerate(x)]
+
+
+@contextmanager
+def _quiet_loading() -> Iterator[None]:
+    """No transformers progress bar while a checkpoint loads: it would be noise on every command's stderr."""
+    enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if enabled:
+            hf_logging.enable_progress_bar()
+
+
+class ModelFolderError(ValueError):
+    """A `--model` folder that is not a loadable parley checkpoint; the message names the folder and why."""
+
+
+def check_model_folder(path: str | Path) -> Path:
+    """The folder of a parley checkpoint, checked: it exists, its config.json describes a parley model, its
+    weights file is complete and its tokenizer is there; else `ModelFolderError` saying what is wrong."""
+    folder = Path(path)
+    hint = "point it at the model/ folder that parley train writes"
+    if not folder.exists():
+        raise ModelFolderError(f"{path}: no such model folder ({hint})")
+    if not folder.is_dir():
+        raise ModelFolderError(f"{path}: is a file, not a model folder ({hint})")
+    config_file = folder / "config.json"
+    if not config_file.is_file():
+        raise ModelFolderError(f"{path}: no config.json, not a model folder ({hint})")
+    try:
+        config = json.loads(config_file.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ModelFolderError(f"{config_file}: not valid JSON ({err})") from None
+    model_type = config.get("model_type") if isinstance(config, dict) else None
+    if model_type != ParleyConfig.model_type:
+        raise ModelFolderError(
+            f"{path}: config.json describes a {model_type!r} model, not a parley checkpoint "
+            f"(model_type {ParleyConfig.model_type!r}); an encoder goes in a training config's model.encoder"
+        )
+    weights = folder / "model.safetensors"
+    if not weights.is_file():
+        raise ModelFolderError(f"{path}: no model.safetensors (the weights); was the run interrupted before saving?")
+    try:
+        with safe_open(str(weights), "pt"):
+            pass
+    except Exception as err:  # safetensors raises its own error type for a truncated or corrupt file
+        raise ModelFolderError(f"{weights}: unreadable weights, truncated or corrupt ({err})") from None
+    if not any((folder / name).is_file() for name in ("tokenizer.json", "vocab.txt", "tokenizer_config.json")):
+        raise ModelFolderError(f"{path}: no tokenizer files (tokenizer.json) beside the weights")
+    return folder
 
 
 class EventExtractor:
@@ -126,7 +205,7 @@ class EventExtractor:
     @classmethod
     def from_pretrained(
         cls,
-        path: str,
+        path: str | Path,
         device: str | None = None,
         int8: bool = False,
         dtype: str | torch.dtype | None = None,
@@ -138,7 +217,13 @@ class EventExtractor:
         ("float16", "bfloat16") casts the whole model for a GPU's half-precision units; the default
         keeps the float32 weights.
         """
-        model = ParleyModel.from_pretrained(path)
+        folder = check_model_folder(path)
+        try:
+            with _quiet_loading():
+                model = ParleyModel.from_pretrained(str(folder))
+        except (ValueError, OSError, KeyError, AttributeError, TypeError) as err:
+            # A parley config.json whose content does not build the model (hand-edited, another version).
+            raise ModelFolderError(f"{path}: not a loadable parley checkpoint ({type(err).__name__}: {err})") from err
         if int8:
             if device not in (None, "cpu"):
                 raise ValueError(f"int8: quantised layers run on the CPU only, got device={device!r}")
@@ -147,22 +232,37 @@ class EventExtractor:
             model, device = quantize_int8(model), "cpu"
         elif dtype is not None:
             model = model.to(model_dtype(dtype))
-        tokenizer = AutoTokenizer.from_pretrained(path)
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(str(folder))
+        except (ValueError, OSError) as err:
+            raise ModelFolderError(f"{path}: its tokenizer does not load ({err})") from err
         return cls(model, tokenizer, device=device, **kwargs)
 
-    def predict(self, x: str | list, batch_size: int = 32) -> list[Event] | list[list[Event]]:
-        """Events of a text (-> list of events) or of a list of texts/articles (-> list of lists, same order)."""
-        if isinstance(x, str):
+    def predict(self, x: str | dict | list, batch_size: int = 32) -> list[Event] | list[list[Event]]:
+        """Events of one article (a text, an article dict or an Article -> list of events) or of a list of
+        them (-> list of lists, same order)."""
+        if _is_one_article(x):
             return self.extract([x], batch_size=batch_size)[0].events
+        if isinstance(x, bytes | bytearray) or x is None or not isinstance(x, Iterable):
+            extra = "; decode bytes to str first" if isinstance(x, bytes | bytearray) else ""
+            raise TypeError(f"predict: got {type(x).__name__}; expected {ACCEPTED}, or a list of them{extra}")
         return [extraction.events for extraction in self.extract(list(x), batch_size=batch_size)]
 
-    def extract(self, articles: list, batch_size: int = 32) -> list[Extraction]:
-        """Mentions and events of each article, in input order."""
-        records = [_as_article(a) for a in articles]
+    def extract(self, articles: list, batch_size: int = 32, progress: bool | None = False) -> list[Extraction]:
+        """Mentions and events of each article of a list, in input order.
+
+        `progress`: a bar over the model inputs (sentences or windows) on stderr; None: only on a terminal.
+        """
+        records = _as_articles(articles)
         units = self._units(records)
         order = sorted(range(len(units)), key=lambda i: len(units[i].input_ids))
-        for begin in range(0, len(order), batch_size):
-            self._run([units[i] for i in order[begin : begin + batch_size]])
+        # tqdm's disable=None: shown only when stderr is a terminal.
+        disable = None if progress is None else not progress
+        with tqdm(total=len(units), unit="sentence", desc="extract", disable=disable, dynamic_ncols=True) as bar:
+            for begin in range(0, len(order), batch_size):
+                batch = [units[i] for i in order[begin : begin + batch_size]]
+                self._run(batch)
+                bar.update(len(batch))
         return self._assemble(records, units)
 
     def iter_extract(self, articles: Iterable, batch_size: int = 32, chunk: int = 64) -> Iterator[Extraction]:

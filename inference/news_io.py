@@ -10,13 +10,14 @@ record that breaks these rules is returned with its reason so the caller can rej
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import io
 import json
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,8 @@ class InputRecord:
     id: str | None
     article: dict[str, Any] | None = None
     error: str | None = None
+    # Input read up to the end of this record, in the unit of `input_extent` (bytes, or records for Parquet).
+    position: int | None = field(default=None, compare=False)
 
     def reject(self) -> dict[str, Any]:
         """The rejects-file entry of this record."""
@@ -80,11 +83,40 @@ def iter_records(
         raise FileNotFoundError(f"{path}: no such file or folder")
     readers = {"jsonl": _jsonl_raw, "csv": _csv_raw, "parquet": _parquet_raw, "txt": _txt_raw}
     stem = input_stem(path)
-    for index, line, file, raw in readers[input_format(path)](path):
+    for index, line, file, raw, position in readers[input_format(path)](path):
         if index < start or (shard is not None and (index // block) % shard[1] != shard[0]):
             continue
         default_id = stem if line is None else f"{stem}:{line}"
-        yield validate_record(raw() if callable(raw) else raw, index, line, file, default_id)
+        record = validate_record(raw() if callable(raw) else raw, index, line, file, default_id)
+        yield replace(record, position=position)
+
+
+def input_extent(path: str | Path) -> tuple[int | None, str]:
+    """How much input there is to read, and in what unit: bytes for files and .txt folders, records for Parquet."""
+    path = Path(path)
+    fmt = input_format(path)
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        return pq.ParquetFile(path).metadata.num_rows, "article"
+    if fmt == "txt":
+        return sum(p.stat().st_size for p in _txt_files(path)), "B"
+    return path.stat().st_size, "B"
+
+
+def duplicate_ids(path: str | Path) -> dict[int, str]:
+    """Input index -> reason, for each valid record whose id an earlier valid record of the input already has."""
+    first_seen: dict[str, str] = {}
+    found: dict[int, str] = {}
+    for record in iter_records(path):
+        if record.article is None:
+            continue
+        article_id = record.article["id"]
+        if article_id in first_seen:
+            found[record.index] = f"duplicate id {article_id!r} (first at {first_seen[article_id]})"
+        else:
+            first_seen[article_id] = f"line {record.line}" if record.line is not None else record.file
+    return found
 
 
 def validate_record(raw: Any, index: int, line: int | None, file: str, default_id: str) -> InputRecord:
@@ -126,16 +158,22 @@ def validate_record(raw: Any, index: int, line: int | None, file: str, default_i
     return InputRecord(index, line, file, article_id, article=article)
 
 
-# -- raw readers: (index, line, file, raw record or a thunk that parses it) ----------------------------------------
+# -- raw readers: (index, line, file, raw record or a thunk that parses it, position) ------------------------------
 
 
-def _jsonl_raw(path: Path) -> Iterator[tuple[int, int | None, str, Any]]:
+def _jsonl_raw(path: Path) -> Iterator[tuple[int, int | None, str, Any, int | None]]:
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     file = str(path)
     index = 0
     # Binary lines: a bad byte rejects one line instead of stopping the stream, and only "\n" ends a line.
     with opener(path, "rb") as handle:
+        # The compressed bytes read so far for .gz (what the input size counts), else the file offset.
+        raw_handle = getattr(handle, "fileobj", None)
+        position = 0
         for line_number, data in enumerate(handle, start=1):
+            position = raw_handle.tell() if raw_handle is not None else position + len(data)
+            if line_number == 1 and data.startswith(codecs.BOM_UTF8):
+                data = data[len(codecs.BOM_UTF8) :]  # a byte-order mark some editors write; not part of the JSON
             if not data.strip():
                 continue
 
@@ -149,30 +187,43 @@ def _jsonl_raw(path: Path) -> Iterator[tuple[int, int | None, str, Any]]:
                         index, line_number, file, None, error=f"not valid JSON ({err.msg} at column {err.colno})"
                     )
 
-            yield index, line_number, file, parse
+            yield index, line_number, file, parse, position
             index += 1
 
 
-def _csv_raw(path: Path) -> Iterator[tuple[int, int | None, str, Any]]:
+def _csv_raw(path: Path) -> Iterator[tuple[int, int | None, str, Any, int | None]]:
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # article texts outgrow the 128 KiB default
     file = str(path)
-    with open(path, encoding="utf-8-sig", newline="") as handle:
+    # surrogateescape: a bad byte rejects its row (it shows up as a lone surrogate) instead of the whole file.
+    with open(path, encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
         reader = csv.DictReader(handle)
         if reader.fieldnames is None or "text" not in reader.fieldnames:
             raise ValueError(f"{path}: no 'text' column; columns are {reader.fieldnames or []}")
         index = 0
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                return
-            except UnicodeDecodeError as err:
-                raise ValueError(f"{path}: row {index + 2}: not UTF-8 text ({err.reason})") from err
-            yield index, index + 2, file, {k: v for k, v in row.items() if k in ARTICLE_FIELDS}
+        for row in reader:
+            line = index + 2  # the header is row 1
+            # The buffered byte offset: ahead of the row by at most a read block, close enough for a progress bar.
+            position = handle.buffer.tell()
+            fields = {k: v for k, v in row.items() if k in ARTICLE_FIELDS}
+            if any(isinstance(v, str) and _has_surrogates(v) for v in fields.values()):
+                fields = InputRecord(index, line, file, None, error="not UTF-8 text")
+            elif None in row:
+                fields = InputRecord(
+                    index, line, file, None, error=f"{len(row[None])} more field(s) than the header has"
+                )
+            yield index, line, file, fields, position
             index += 1
 
 
-def _parquet_raw(path: Path) -> Iterator[tuple[int, int | None, str, Any]]:
+def _has_surrogates(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _parquet_raw(path: Path) -> Iterator[tuple[int, int | None, str, Any, int | None]]:
     import pyarrow.parquet as pq
 
     parquet = pq.ParquetFile(path)
@@ -183,13 +234,17 @@ def _parquet_raw(path: Path) -> Iterator[tuple[int, int | None, str, Any]]:
     index = 0
     for batch in parquet.iter_batches(batch_size=1024, columns=columns):
         for row in batch.to_pylist():
-            yield index, index + 1, str(path), row
+            yield index, index + 1, str(path), row, index + 1
             index += 1
 
 
-def _txt_raw(path: Path) -> Iterator[tuple[int, int | None, str, Any]]:
-    files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() == ".txt")
-    for index, file in enumerate(files):
+def _txt_files(path: Path) -> list[Path]:
+    return sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() == ".txt")
+
+
+def _txt_raw(path: Path) -> Iterator[tuple[int, int | None, str, Any, int | None]]:
+    position = 0
+    for index, file in enumerate(_txt_files(path)):
 
         def read(file: Path = file, index: int = index) -> Any:
             try:
@@ -198,7 +253,8 @@ def _txt_raw(path: Path) -> Iterator[tuple[int, int | None, str, Any]]:
                 return InputRecord(index, None, str(file), file.stem, error="not UTF-8 text")
             return {"id": file.stem, "text": text}
 
-        yield index, None, str(file), read
+        position += file.stat().st_size
+        yield index, None, str(file), read, position
 
 
 # -- encoding what is written --------------------------------------------------------------------------------------

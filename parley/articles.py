@@ -1,4 +1,4 @@
-"""Labeled articles: the validated in-memory form of SCHEMA.md section 6."""
+"""Labeled articles: the validated in-memory form of docs/schema.md section 6."""
 
 from __future__ import annotations
 
@@ -81,7 +81,7 @@ class Article:
         raise KeyError(entity_id)
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSONL record of this article (SCHEMA.md section 6)."""
+        """The JSONL record of this article (docs/schema.md section 6)."""
         entities = []
         for e in self.entities:
             record: dict[str, Any] = {"id": e.id, "start": e.start, "end": e.end, "label": e.label, "text": e.text}
@@ -163,7 +163,8 @@ def article_from_dict(raw: Any, schema: Schema, path: str | None = None, line: i
             raise fail(f"{where} must be an object")
         evid = _id(item, where, seen_ids, fail)
         etype = item.get("type")
-        if etype not in schema.event_types:
+        # isinstance first: a list or an object from the JSON cannot even be looked up in the schema.
+        if not isinstance(etype, str) or etype not in schema.event_types:
             raise fail(f"event {evid}: unknown event type {etype!r}; expected one of {list(schema.event_types)}")
         status = item.get("status")
         if status not in schema.statuses:
@@ -174,13 +175,13 @@ def article_from_dict(raw: Any, schema: Schema, path: str | None = None, line: i
         t_start, t_end = _span(trigger, text, f"event {evid} trigger", fail)
         arguments: list[Argument] = []
         for j, arg in enumerate(_list(item.get("arguments"), f"event {evid} arguments", fail)):
-            # "score" is what predictions add (SCHEMA.md section 6); labeled data has none.
+            # "score" is what predictions add (docs/schema.md section 6); labeled data has none.
             if not isinstance(arg, dict) or set(arg) - {"role", "entity", "score"}:
                 raise fail(f"event {evid} arguments[{j}] must be an object with 'role', 'entity' (and 'score')")
             role, target = arg.get("role"), arg.get("entity")
-            if role not in schema.roles:
+            if not isinstance(role, str) or role not in schema.roles:
                 raise fail(f"event {evid}: unknown role {role!r}; expected one of {list(schema.roles)}")
-            if target not in entity_by_id:
+            if not isinstance(target, str) or target not in entity_by_id:
                 raise fail(f"event {evid}: argument {role} points to unknown mention {target!r}")
             label = entity_by_id[target].label
             if not schema.allows(role, label):

@@ -94,7 +94,7 @@ def test_numeric_near_misses_make_no_event(baseline, text):
 
 
 def test_a_sports_boycott_is_still_caught(baseline):
-    # A known limit of keyword rules (SCHEMA.md section 2 excludes such boycotts): the report shows its cost.
+    # A known limit of keyword rules (docs/schema.md section 2 excludes such boycotts): the report shows its cost.
     assert [e.type for e in baseline.predict("Fans boycotted the match in Madrid.").events] == ["BOYCOTT"]
 
 

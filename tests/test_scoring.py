@@ -1,4 +1,4 @@
-"""Tests for the scorer (SCHEMA.md section 7) on hand-made gold/prediction pairs."""
+"""Tests for the scorer (docs/schema.md section 7) on hand-made gold/prediction pairs."""
 
 from __future__ import annotations
 

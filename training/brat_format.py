@@ -34,6 +34,7 @@ written (its offsets would shift); normalise line ends first.
 
 from __future__ import annotations
 
+import codecs
 import itertools
 import json
 import re
@@ -102,7 +103,7 @@ def read_brat(ann_path: str | Path, schema: Schema) -> Iterator[Article | Articl
 
 
 def _read_pair(ann_path: Path, schema: Schema) -> Article:
-    raw = ann_path.read_bytes()
+    raw = ann_path.read_bytes().removeprefix(codecs.BOM_UTF8)  # a byte-order mark is not an annotation line
     try:
         content = raw.decode("utf-8")
     except UnicodeDecodeError as err:

@@ -8,7 +8,7 @@ because an argument or a span crosses them). Per row:
 - `mention_tags`, `trigger_tags`: word-level BIO tag ids (two sequences, since
   triggers and mentions may overlap); -1 marks a word not labeled in this row
   (a span cut by the window edge, or mentions outside trigger sentences, which
-  SCHEMA.md section 8 does not annotate exhaustively).
+  docs/schema.md section 8 does not annotate exhaustively).
 - `input_ids`, `attention_mask` (...): the encoder's tokens; `word_ids` maps each
   token to its word (-1 for special tokens); `mention_labels`/`trigger_labels`
   are the tags aligned to tokens (-100 where ignored).
@@ -241,7 +241,7 @@ class _ArticleBuilder:
         role_of = _gold_roles(triggers, counts)
         windows = self._windows(costs, mentions, triggers, role_of, counts)
 
-        # Mentions are annotated exhaustively only in sentences that hold a trigger (SCHEMA.md section 8).
+        # Mentions are annotated exhaustively only in sentences that hold a trigger (docs/schema.md section 8).
         exhaustive = bool(triggers)
         mention_tags = _tags(len(words), mentions, lambda s: s.entity.label, self.mention_tag, exhaustive)
         trigger_tags = _tags(len(words), triggers, lambda s: s.event.type, self.trigger_tag, True)

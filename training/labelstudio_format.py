@@ -12,7 +12,7 @@ A file is a JSON list of tasks. A task's `data` holds `text` and optionally `id`
   direction) as an argument; one labelled `coref` goes from a pronoun to its antecedent
   (`direction: "left"` reverses it).
 
-Offsets are code points of `text`, as in SCHEMA.md; Label Studio exports code points too.
+Offsets are code points of `text`, as in docs/schema.md; Label Studio exports code points too.
 Errors name the file, the line where the task starts and the article id.
 `labelstudio_config(schema)` writes the matching labeling config; the shipped copy is
 configs/label-studio.xml, and a test keeps the two equal.
@@ -55,7 +55,7 @@ def read_labelstudio(json_path: str | Path, schema: Schema) -> Iterator[Article 
     """Yield each task of a Label Studio JSON export as a validated `Article`, or its error."""
     path = Path(json_path)
     try:
-        source = path.read_text(encoding="utf-8")
+        source = path.read_text(encoding="utf-8-sig")  # -sig: a byte-order mark is not part of the JSON
     except UnicodeDecodeError as err:
         yield ArticleError(f"not valid UTF-8 ({err.reason})", str(path), None)
         return

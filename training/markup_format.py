@@ -145,7 +145,7 @@ def parse_markup(markup: str, first_line: int = 1, where: str = "") -> _Parsed:
 def read_markup(path: str | Path, schema: Schema) -> Iterator[Article | ArticleError]:
     """Yield each passage of a markup file as a validated `Article`, or its error."""
     path = Path(path)
-    lines = path.read_text(encoding="utf-8").split("\n")
+    lines = path.read_text(encoding="utf-8-sig").split("\n")
     headers = [n for n, text in enumerate(lines) if text.startswith("===")]
     if lines and any(t.strip() for t in lines[: headers[0] if headers else len(lines)]):
         yield ArticleError("text before the first '=== id | date | source' header", str(path), 1)

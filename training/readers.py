@@ -79,11 +79,9 @@ def read_articles(
             for item in iter_file(file, schema):
                 if isinstance(item, Article):
                     if item.id in first_seen:
+                        where, line = _split_origin(item.origin or str(file))
                         item = ArticleError(
-                            f"duplicate article id (first seen at {first_seen[item.id]})",
-                            item.origin or str(file),
-                            None,
-                            item.id,
+                            f"duplicate article id (first seen at {first_seen[item.id]})", where, line, item.id
                         )
                     else:
                         first_seen[item.id] = item.origin or str(file)
@@ -94,3 +92,9 @@ def read_articles(
                 else:
                     result.articles.append(item)
     return result
+
+
+def _split_origin(origin: str) -> tuple[str, int | None]:
+    """ "file:line" -> ("file", line); a bare file name -> (file, None)."""
+    where, _, line = origin.rpartition(":")
+    return (where, int(line)) if where and line.isdigit() else (origin, None)

@@ -1,4 +1,4 @@
-"""Score predicted articles against gold ones: mentions, triggers, arguments, status (SCHEMA.md section 7).
+"""Score predicted articles against gold ones: mentions, triggers, arguments, status (docs/schema.md section 7).
 
 What each number means:
 
@@ -11,7 +11,7 @@ What each number means:
 - Mentions, exact set (`Scores.mentions_exact`): every mention, nested ones included, counted as a
   (start, end, label) multiset per article.
 - Which predicted mentions are judged (both mention scores): gold labels name every mention only in
-  sentences that hold a trigger, and only role fillers elsewhere (SCHEMA.md section 8). A predicted
+  sentences that hold a trigger, and only role fillers elsewhere (docs/schema.md section 8). A predicted
   mention outside those sentences counts only if it overlaps a gold mention; otherwise it is not judged.
 - Trigger identification: a predicted trigger matches a gold one when their spans overlap; classification
   also requires equal event types.
@@ -403,7 +403,7 @@ def greedy_match(gold: list[Item], predicted: list[Item], same_key: bool) -> lis
 def _in_labeled_sentences(gold: Article, predicted: list[Item]) -> list[Item]:
     """The predicted mentions the gold labels can judge.
 
-    SCHEMA.md section 8 labels every mention only in sentences that hold a trigger, and
+    docs/schema.md section 8 labels every mention only in sentences that hold a trigger, and
     elsewhere only role fillers. A predicted mention outside those sentences is scored only
     if it overlaps a gold mention; otherwise a correct name there would count as a false positive.
     """

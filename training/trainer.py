@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -94,7 +95,8 @@ def _replace_dir(tmp: Path, target: Path) -> None:
 def _restore_interrupted_swap(target: Path) -> None:
     old = target.with_name(target.name + ".old")
     if old.exists() and not target.exists():
-        os.replace(old, target)
+        with contextlib.suppress(FileNotFoundError):  # another process of the same run got there first
+            os.replace(old, target)
 
 
 def latest_checkpoint(output_dir: Path) -> Path | None:
@@ -104,6 +106,39 @@ def latest_checkpoint(output_dir: Path) -> Path | None:
         return None
     steps = [p for p in folder.iterdir() if p.is_dir() and p.name.startswith("step-") and (p / STATE_FILE).exists()]
     return max(steps, key=lambda p: int(p.name.split("-")[1]), default=None)
+
+
+# Keys a resumed run may change: where the run is, and the resume switch itself.
+RESUME_FREE_KEYS = ("train.output_dir", "train.resume")
+
+
+def check_resumable(config: RunConfig, out: Path) -> None:
+    """Refuse to resume a run in `out` under a config that differs from the one it was started with."""
+    saved_path = out / "run_config.json"
+    if latest_checkpoint(out) is None or not saved_path.exists():
+        return  # nothing to resume: the run starts from scratch
+    saved = _dotted(json.loads(saved_path.read_text(encoding="utf-8")))
+    current = _dotted(config.to_dict())
+    differ = sorted(
+        k for k in saved.keys() | current.keys() if saved.get(k) != current.get(k) and k not in RESUME_FREE_KEYS
+    )
+    if differ:
+        changes = "; ".join(f"{k}: {saved.get(k)!r} -> {current.get(k)!r}" for k in differ)
+        raise ValueError(
+            f"{saved_path}: cannot resume, the config differs from the run's in {changes} "
+            "(--force resumes with the new config)"
+        )
+
+
+def _dotted(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A nested config dict flattened to dotted keys: {"train": {"epochs": 3}} -> {"train.epochs": 3}."""
+    flat: dict[str, Any] = {}
+    for key, value in tree.items():
+        if isinstance(value, dict) and value:
+            flat.update(_dotted(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
 
 
 def build_model(config: RunConfig, schema_dict: dict) -> tuple[ParleyModel, Any]:
@@ -120,15 +155,32 @@ def build_model(config: RunConfig, schema_dict: dict) -> tuple[ParleyModel, Any]
     return ParleyModel.from_encoder(encoder_path, model_config), AutoTokenizer.from_pretrained(encoder_path)
 
 
-def train(config: RunConfig, on_step: Callable[[int], None] | None = None, quiet: bool = False) -> Path:
+def train(
+    config: RunConfig, on_step: Callable[[int], None] | None = None, quiet: bool = False, force: bool = False
+) -> Path:
     """Fine-tune the event model as the config says; return the folder of the selected model.
 
-    `on_step(global_step)` is called after every optimiser step (tests use it to interrupt a run).
+    `on_step(global_step)` is called after every optimiser step (tests use it to interrupt a run). A resumed
+    run must have the config of the run it continues; `force=True` continues with the new one anyway.
     """
     out = Path(config.train.output_dir)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"train.output_dir {out}: is a file, not a folder")
+    if config.train.resume and not force:
+        check_resumable(config, out)
+    data = config.data
+    used = {"data.train_paths": data.train_paths} if data.train_paths else {"data.paths": data.paths}
+    used.update({"data.dev_paths": data.dev_paths or [], "data.test_paths": data.test_paths or []})
+    for key, paths in used.items():
+        for path in paths:
+            if not Path(path).exists():
+                # Checked before anything is written: a typo must not leave an empty output_dir behind.
+                raise FileNotFoundError(f"{key}: {path}: no such file or folder")
     out.mkdir(parents=True, exist_ok=True)
     _restore_interrupted_swap(out / "model")
-    cpu = config.device == "cpu"
+    # device auto without a GPU is the CPU; saying so lets accelerate join launched CPU processes (gloo).
+    no_accelerator = not torch.cuda.is_available() and not torch.backends.mps.is_available()
+    cpu = config.device == "cpu" or (config.device == "auto" and no_accelerator)
     if config.device.startswith("cuda") and not torch.cuda.is_available():
         raise ValueError(f"device: {config.device!r} asked for, but torch sees no CUDA GPU (use device=auto or cpu)")
     accelerator = Accelerator(mixed_precision=config.train.mixed_precision, cpu=cpu)
@@ -168,12 +220,20 @@ def train(config: RunConfig, on_step: Callable[[int], None] | None = None, quiet
         [{"params": decay, "weight_decay": config.train.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
         lr=config.train.learning_rate,
     )
-    steps_per_epoch = math.ceil(len(train_rows) / config.train.batch_size)
+    # The schedule counts single-process steps: under accelerate launch the prepared scheduler advances once
+    # per process at every optimiser step.
+    schedule_steps = math.ceil(len(train_rows) / config.train.batch_size) * config.train.epochs
+    if config.train.max_steps is not None:
+        schedule_steps = min(schedule_steps, config.train.max_steps * accelerator.num_processes)
+    scheduler = get_linear_schedule_with_warmup(
+        optimizer, int(config.train.warmup_ratio * schedule_steps), schedule_steps
+    )
+    model, optimizer, train_loader, scheduler = accelerator.prepare(model, optimizer, train_loader, scheduler)
+    # Optimiser steps of this process: each of n processes takes 1/n of the batches of an epoch.
+    steps_per_epoch = len(train_loader)
     total_steps = steps_per_epoch * config.train.epochs
     if config.train.max_steps is not None:
         total_steps = min(total_steps, config.train.max_steps)
-    scheduler = get_linear_schedule_with_warmup(optimizer, int(config.train.warmup_ratio * total_steps), total_steps)
-    model, optimizer, train_loader, scheduler = accelerator.prepare(model, optimizer, train_loader, scheduler)
     # The dev loader is not prepared: every process scores the whole dev set, so all of them take the same
     # best-model and early-stopping decisions under `accelerate launch`.
 
@@ -181,8 +241,10 @@ def train(config: RunConfig, on_step: Callable[[int], None] | None = None, quiet
     if not config.train.resume and (out / "checkpoints").exists():
         # A fresh run in a used folder: the old checkpoints must not be resumed into this run later.
         log(f"note: {out} holds an earlier run; replacing its checkpoints (train.resume=true continues it)")
-        shutil.rmtree(out / "checkpoints")
-        (out / "metrics.jsonl").unlink(missing_ok=True)
+        if accelerator.is_main_process:
+            shutil.rmtree(out / "checkpoints")
+            (out / "metrics.jsonl").unlink(missing_ok=True)
+        accelerator.wait_for_everyone()
     checkpoint = latest_checkpoint(out) if config.train.resume else None
     if config.train.resume and checkpoint is None:
         log(f"resume: no checkpoint in {out / 'checkpoints'}; starting from scratch")
@@ -190,9 +252,10 @@ def train(config: RunConfig, on_step: Callable[[int], None] | None = None, quiet
         accelerator.load_state(str(checkpoint))
         state = TrainerState(**json.loads((checkpoint / STATE_FILE).read_text()))
         log(f"resumed from {checkpoint} at step {state.global_step}")
-    (out / "run_config.json").write_text(json.dumps(config.to_dict(), indent=2))
-    splits = {name: list(dict.fromkeys(rows["article_id"])) for name, rows in built.datasets.items()}
-    (out / "splits.json").write_text(json.dumps(splits, indent=2))
+    if accelerator.is_main_process:
+        (out / "run_config.json").write_text(json.dumps(config.to_dict(), indent=2))
+        splits = {name: list(dict.fromkeys(rows["article_id"])) for name, rows in built.datasets.items()}
+        (out / "splits.json").write_text(json.dumps(splits, indent=2))
 
     weights = {
         "mention": config.train.loss_weights.mention,
@@ -308,7 +371,15 @@ def train(config: RunConfig, on_step: Callable[[int], None] | None = None, quiet
             if stop or end_of_epoch:
                 break
     progress.close()
+    accelerator.wait_for_everyone()
     if not (out / "model").exists():
         save_model(out / "model")
+    # Every process scored the whole dev set, so all must have kept the same model; say so if they did not.
+    steps = [state.global_step, -1 if state.best_step is None else state.best_step]
+    picked = accelerator.gather(torch.tensor(steps, device=accelerator.device))  # NCCL gathers GPU tensors only
+    if len({tuple(row) for row in picked.view(-1, 2).tolist()}) > 1:
+        raise RuntimeError(
+            f"processes disagree on the step reached and the model selected: {picked.view(-1, 2).tolist()}"
+        )
     accelerator.wait_for_everyone()
     return out / "model"
