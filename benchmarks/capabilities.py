@@ -1,4 +1,4 @@
-"""Capability suite: does the model handle each trigger form and near miss of SCHEMA.md sections 2 and 8?
+"""Capability suite: does the model handle each trigger form and near miss of docs/schema.md sections 2 and 8?
 
     python benchmarks/capabilities.py --model DIR [--cases 20] [--seed 7] [--json OUT] [--failures N]
     python benchmarks/capabilities.py --rules            (the keyword baseline on the same cases)

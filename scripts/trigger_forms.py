@@ -1,4 +1,4 @@
-"""Count the labeled examples of every trigger form SCHEMA.md sections 2 and 8 name, and the near misses.
+"""Count the labeled examples of every trigger form docs/schema.md sections 2 and 8 name, and the near misses.
 
     python scripts/trigger_forms.py [PATH ...] [--min 15]     (default: data/)
 
