@@ -119,3 +119,29 @@ def write_articles(tmp_path) -> Callable[[Sequence[Article], str], Path]:
         return path
 
     return write
+
+
+@pytest.fixture(scope="module")
+def one_thread():
+    """One torch thread for the module: two intra-op threads on a shared 2-core machine spin against each other."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory) -> Path:
+    """The keyword checkpoint of helpers_checkpoint (its heads tag chosen words), built once per module."""
+    from helpers_checkpoint import build_checkpoint
+
+    return build_checkpoint(tmp_path_factory.mktemp("keyword-model"))
+
+
+@pytest.fixture(scope="module")
+def extractor(model_dir):
+    from parley.inference import EventExtractor
+
+    return EventExtractor.from_pretrained(str(model_dir), device="cpu")

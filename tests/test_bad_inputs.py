@@ -10,16 +10,16 @@ import shutil
 from pathlib import Path
 
 import pytest
-import torch
-from helpers_checkpoint import build_checkpoint
 
 from parley.cli import main
-from parley.inference import EventExtractor
 from parley.inference.batch import PredictOptions, predict_file, side_path
 from parley.inference.news_io import iter_records
 from parley.training.config import load_config
 from parley.training.readers import read_articles
 from parley.training.trainer import train
+
+# model_dir and extractor: the keyword checkpoint of conftest.py; one torch thread for the whole module.
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 TEXTS = [
     "Russia invited the opposition to talks in Geneva on Friday.",
@@ -27,24 +27,6 @@ TEXTS = [
     "Lavrov met the opposition in Moscow on Wednesday.",
     "Rebels fought near Aleppo.",
 ]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory) -> Path:
-    return build_checkpoint(tmp_path_factory.mktemp("keyword-model"))
-
-
-@pytest.fixture(scope="module")
-def extractor(model_dir) -> EventExtractor:
-    return EventExtractor.from_pretrained(str(model_dir), device="cpu")
 
 
 @pytest.fixture

@@ -13,34 +13,17 @@ from pathlib import Path
 
 import pytest
 import torch
-from helpers_checkpoint import build_checkpoint
 
 from parley.cli import main
 from parley.inference import EventExtractor
 from parley.inference.batch import PredictOptions, merge_outputs, predict_file, release_free_heap, side_path
 from parley.inference.news_io import iter_records
 
+# model_dir and extractor: the keyword checkpoint of conftest.py; one torch thread for the whole module.
+pytestmark = pytest.mark.usefixtures("one_thread")
+
 SEEDS = Path(__file__).resolve().parents[1] / "data" / "seeds.jsonl"
 MALFORMED_LINE = 17
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    # Two intra-op threads on a shared 2-core machine spin against each other; one is faster and steadier.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory) -> Path:
-    return build_checkpoint(tmp_path_factory.mktemp("keyword-model"))
-
-
-@pytest.fixture(scope="module")
-def extractor(model_dir) -> EventExtractor:
-    return EventExtractor.from_pretrained(str(model_dir), device="cpu")
 
 
 def seed_articles() -> list[dict]:
