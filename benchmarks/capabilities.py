@@ -707,16 +707,20 @@ def summary_line(result: dict) -> str:
     )
 
 
-def model_predictor(model_dir: str, batch_size: int = 64) -> Predict:
-    from parley.inference.extractor import EventExtractor
-
-    extractor = EventExtractor.from_pretrained(model_dir, device="cpu")
+def extractor_predictor(extractor, batch_size: int = 64) -> Predict:
+    """A `Predict` over a loaded `EventExtractor`: texts in, predicted articles out."""
 
     def predict(texts: list[str]) -> list[Article]:
         records = [{"id": f"case-{i}", "text": t} for i, t in enumerate(texts)]
         return [x.to_article() for x in extractor.extract(records, batch_size=batch_size)]
 
     return predict
+
+
+def model_predictor(model_dir: str, batch_size: int = 64) -> Predict:
+    from parley.inference.extractor import EventExtractor
+
+    return extractor_predictor(EventExtractor.from_pretrained(model_dir, device="cpu"), batch_size)
 
 
 def rules_predictor() -> Predict:

@@ -13,7 +13,6 @@ accuracy) on the seeds.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -23,20 +22,14 @@ from keyword_baseline import KeywordBaseline
 from levers import false_events_per_100
 
 from parley.articles import Article
+from parley.inference.evaluate import run_split_articles
 from parley.inference.extractor import EventExtractor
 from parley.schema import Schema
-from parley.training.config import config_from_dict
 from parley.training.readers import read_articles
 from parley.training.scoring import greedy_match, score_articles
 
 RULES = "keyword rules"
 RECALL_TYPES = ("MEET", "ATTEND", "BOYCOTT")
-
-
-def _run_articles(run: Path, schema: Schema) -> tuple[dict[str, list[str]], list[Article]]:
-    config = config_from_dict(json.loads((run / "run_config.json").read_text()))
-    paths = [*(config.data.train_paths or config.data.paths), *(config.data.dev_paths or [])]
-    return json.loads((run / "splits.json").read_text()), read_articles(paths, schema).articles
 
 
 def per_status(gold: list[Article], predicted: list[Article]) -> dict[str, dict[str, float]]:
@@ -77,10 +70,9 @@ def _figures(predict, seeds: list[Article], dev: list[Article], schema: Schema) 
 def compare(runs: dict[str, Path], seeds_path: str, schema: Schema) -> dict[str, Any]:
     """Every figure of the rules and of each run's model, on the same seeds, dev articles and cases."""
     seeds = read_articles([seeds_path], schema).articles
-    loaded = {name: _run_articles(run, schema) for name, run in runs.items()}
-    last_splits, last_articles = list(loaded.values())[-1]
-    seen = {i for splits, _ in loaded.values() for i in splits["train"]}
-    dev = [a for a in last_articles if a.id in set(last_splits["dev"]) and a.id not in seen]
+    loaded = {name: run_split_articles(run, schema) for name, run in runs.items()}
+    seen = {a.id for articles in loaded.values() for a in articles["train"]}
+    dev = [a for a in list(loaded.values())[-1].get("dev", []) if a.id not in seen]
 
     rules = KeywordBaseline(schema)
     figures = {RULES: _figures(lambda items: [rules.predict(a) for a in items], seeds, dev, schema)}

@@ -32,13 +32,12 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from capabilities import run_suite  # noqa: E402
+from capabilities import extractor_predictor, run_suite  # noqa: E402
 
 from parley.articles import Article  # noqa: E402
+from parley.inference.evaluate import run_split_articles  # noqa: E402
 from parley.inference.extractor import EventExtractor  # noqa: E402
 from parley.inference.thresholds import tune_thresholds  # noqa: E402
-from parley.training.config import config_from_dict  # noqa: E402
-from parley.training.readers import read_articles  # noqa: E402
 from parley.training.scoring import score_articles  # noqa: E402
 from parley.training.sentences import split_sentences  # noqa: E402
 
@@ -98,10 +97,7 @@ def score(extractor: EventExtractor, seeds: list[Article], dev: list[Article]) -
 
 
 def capability_figures(extractor: EventExtractor) -> dict:
-    def predict(texts: list[str]) -> list[Article]:
-        return [x.to_article() for x in extractor.extract([{"id": str(i), "text": t} for i, t in enumerate(texts)])]
-
-    suite = run_suite(predict)
+    suite = run_suite(extractor_predictor(extractor))
     return {
         "capabilities_passed": suite["passed"],
         "capabilities_worst": f"{suite['worst']}:{suite['rates'][suite['worst']]:.2f}",
@@ -109,12 +105,9 @@ def capability_figures(extractor: EventExtractor) -> dict:
 
 
 def evaluate_setting(out: Path, thresholds: bool) -> list[tuple[str, dict]]:
-    config = config_from_dict(json.loads((out / "run_config.json").read_text()))
     extractor = EventExtractor.from_pretrained(str(out / "model"), device="cpu")
-    schema = extractor.schema
-    seeds = read_articles(config.data.test_paths, schema).articles
-    dev_ids = set(json.loads((out / "splits.json").read_text())["dev"])
-    dev = [a for a in read_articles(config.data.paths, schema).articles if a.id in dev_ids]
+    articles = run_split_articles(out, extractor.schema)
+    seeds, dev = articles["test"], articles["dev"]
     rows = [(out.name, {**score(extractor, seeds, dev), **capability_figures(extractor)})]
     if thresholds:
         tune_thresholds(extractor, dev)

@@ -51,15 +51,20 @@ def evaluate_run(
     progress: bool | None = None,
 ) -> dict[str, Scores]:
     """End-to-end scores of a finished `parley train` run on its own held-out splits (those that have articles)."""
-    run_dir = Path(run_dir)
-    config = config_from_dict(json.loads((run_dir / "run_config.json").read_text()))
-    ids = json.loads((run_dir / "splits.json").read_text())
-    extractor = EventExtractor.from_pretrained(str(run_dir / "model"), device=device)
-    data = config.data
-    paths = [*(data.train_paths or data.paths), *(data.dev_paths or []), *(data.test_paths or [])]
-    by_id = {a.id: a for a in read_articles(paths, extractor.schema, lenient=data.lenient).articles}
+    extractor = EventExtractor.from_pretrained(str(Path(run_dir) / "model"), device=device)
+    articles = run_split_articles(run_dir, extractor.schema)
     return {
-        split: score_extractor(extractor, [by_id[i] for i in ids[split]], batch_size, progress)
+        split: score_extractor(extractor, articles[split], batch_size, progress)
         for split in splits
-        if ids.get(split)
+        if articles.get(split)
     }
+
+
+def run_split_articles(run_dir: str | Path, schema) -> dict[str, list[Article]]:
+    """The labeled articles of each split of a finished `parley train` run, as its splits.json lists them."""
+    run_dir = Path(run_dir)
+    data = config_from_dict(json.loads((run_dir / "run_config.json").read_text())).data
+    ids = json.loads((run_dir / "splits.json").read_text())
+    paths = [*(data.train_paths or data.paths), *(data.dev_paths or []), *(data.test_paths or [])]
+    by_id = {a.id: a for a in read_articles(paths, schema, lenient=data.lenient).articles}
+    return {split: [by_id[i] for i in split_ids] for split, split_ids in ids.items()}

@@ -9,14 +9,12 @@ them as its defaults.
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from pathlib import Path
 
 from parley.articles import Article
+from parley.inference.evaluate import run_split_articles
 from parley.inference.extractor import EventExtractor, Thresholds
-from parley.training.config import config_from_dict
-from parley.training.readers import read_articles
 from parley.training.scoring import score_articles
 
 GRID = (0.0, 0.3, 0.5, 0.7)
@@ -40,14 +38,10 @@ def tune_thresholds(extractor: EventExtractor, dev: list[Article], grid: tuple[f
 def tune_run_thresholds(run_dir: str | Path, device: str | None = None) -> Thresholds | None:
     """Tune on the run's dev split and save into `run_dir/model/config.json`; None when dev is empty."""
     run_dir = Path(run_dir)
-    config = config_from_dict(json.loads((run_dir / "run_config.json").read_text()))
-    dev_ids = set(json.loads((run_dir / "splits.json").read_text()).get("dev", []))
-    if not dev_ids:
-        return None
-    data = config.data
-    paths = [*(data.train_paths or data.paths), *(data.dev_paths or [])]
     extractor = EventExtractor.from_pretrained(str(run_dir / "model"), device=device)
-    dev = [a for a in read_articles(paths, extractor.schema, lenient=data.lenient).articles if a.id in dev_ids]
+    dev = run_split_articles(run_dir, extractor.schema).get("dev")
+    if not dev:
+        return None
     best = tune_thresholds(extractor, dev)
     extractor.model.config.thresholds = asdict(best)
     extractor.model.config.save_pretrained(run_dir / "model")
