@@ -52,3 +52,18 @@ def test_tuned_thresholds_are_the_best_of_the_grid_and_travel_with_the_model(
     chosen = total(best)
     assert all(total(Thresholds(trigger=t, argument=a)) <= chosen + 1e-9 for t in GRID for a in GRID)
     assert tune_thresholds(loaded, dev) == best
+
+
+def test_parley_train_tunes_and_saves_thresholds_when_the_config_asks(
+    hand_articles, write_articles, tiny_encoder_dir, tmp_path, capsys
+):
+    from parley.cli import main
+
+    pool = write_articles([replace(a, id=f"{c}-{a.id}") for c in "abc" for a in hand_articles], "pool.jsonl")
+    common = ["configs/train/tiny.yaml", f"data.paths=[{pool}]", f"model.encoder={tiny_encoder_dir}"]
+    assert main(["train", *common, f"output_dir={tmp_path / 'plain'}"]) == 0
+    assert json.loads((tmp_path / "plain" / "model" / "config.json").read_text()).get("thresholds") is None
+    assert main(["train", *common, f"output_dir={tmp_path / 'tuned'}", "train.tune_thresholds=true"]) == 0
+    assert "score thresholds tuned on dev: Thresholds(" in capsys.readouterr().out
+    saved = json.loads((tmp_path / "tuned" / "model" / "config.json").read_text())["thresholds"]
+    assert set(saved) == {"trigger", "mention", "argument"}
