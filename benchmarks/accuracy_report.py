@@ -28,7 +28,7 @@ configs/train/heldout_seeds.yaml), and no seed is ever scored by a model that tr
 
 All runs take model and train settings from the config (those of configs/train/default.yaml) except
 train.epochs (--epochs, --seed-epochs for (a)); `key=value` overrides apply to every run. Scores follow
-docs/schema.md section 7 (parley.training.scoring). Runs go to --work-dir (a temporary folder by default); their
+docs/schema.md section 7 (parley.scoring). Runs go to --work-dir (a temporary folder by default); their
 predictions stay there as JSONL, model folders are deleted unless --keep-models.
 """
 
@@ -55,15 +55,15 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 from keyword_baseline import KeywordBaseline  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 from transformers.utils import logging as transformers_logging  # noqa: E402
 
-from parley.articles import Article  # noqa: E402
+from parley.config import RunConfig, config_from_dict, load_config  # noqa: E402
+from parley.documents import Article  # noqa: E402
+from parley.formats.jsonl import write_jsonl  # noqa: E402
+from parley.formats.readers import read_articles  # noqa: E402
 from parley.inference.extractor import EventExtractor  # noqa: E402
 from parley.schema import load_schema  # noqa: E402
-from parley.training.config import RunConfig, config_from_dict, load_config  # noqa: E402
-from parley.training.jsonl_format import write_jsonl  # noqa: E402
-from parley.training.readers import read_articles  # noqa: E402
 
 # The scorer's own one-to-one matching, so the confusions count the very pairs the scores count.
-from parley.training.scoring import Scores, greedy_match, score_articles  # noqa: E402
+from parley.scoring import Scores, greedy_match, score_articles  # noqa: E402
 from parley.training.trainer import train  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]

@@ -35,7 +35,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from parley.articles import Article  # noqa: E402
+from parley.documents import Article  # noqa: E402
 
 # -- fillers: (surface, core) where core is the mention a role should point at --------------------------------
 PEOPLE = [

@@ -21,12 +21,12 @@ from capabilities import run_suite
 from keyword_baseline import KeywordBaseline
 from levers import false_events_per_100
 
-from parley.articles import Article
+from parley.documents import Article
+from parley.formats.readers import read_articles
 from parley.inference.evaluate import run_split_articles
 from parley.inference.extractor import EventExtractor
 from parley.schema import Schema
-from parley.training.readers import read_articles
-from parley.training.scoring import greedy_match, score_articles
+from parley.scoring import greedy_match, score_articles
 
 RULES = "keyword rules"
 RECALL_TYPES = ("MEET", "ATTEND", "BOYCOTT")

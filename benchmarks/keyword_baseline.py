@@ -1,6 +1,6 @@
 """A keyword-rule baseline: trigger word lists, capitalised names as actors, nearest actor as agent or partner.
 
-The rules, applied one sentence at a time (sentences and words as `parley.training.sentences` cuts them):
+The rules, applied one sentence at a time (sentences and words as `parley.text` cuts them):
 
 - Triggers: the phrases in `TRIGGERS` (lower case, matched case-insensitively on whole words; where phrases
   overlap the longest wins). Dropped: a trigger right after "<another trigger> ... to" within four words
@@ -32,9 +32,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from parley.articles import Argument, Article, Entity, LabeledEvent, Trigger
+from parley.documents import Argument, Article, Entity, LabeledEvent, Trigger
 from parley.schema import Schema
-from parley.training.sentences import split_sentences, split_words
+from parley.text import split_sentences, split_words
 
 TRIGGERS: dict[str, tuple[str, ...]] = {
     "INVITE": ("invite", "invites", "invited", "inviting", "invitation", "invitations"),

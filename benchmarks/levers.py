@@ -34,12 +34,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from capabilities import extractor_predictor, run_suite  # noqa: E402
 
-from parley.articles import Article  # noqa: E402
+from parley.documents import Article  # noqa: E402
 from parley.inference.evaluate import run_split_articles  # noqa: E402
 from parley.inference.extractor import EventExtractor  # noqa: E402
 from parley.inference.thresholds import tune_thresholds  # noqa: E402
-from parley.training.scoring import score_articles  # noqa: E402
-from parley.training.sentences import split_sentences  # noqa: E402
+from parley.scoring import score_articles  # noqa: E402
+from parley.text import split_sentences  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CONFIG = REPO / "configs" / "train" / "heldout_seeds.yaml"

@@ -61,7 +61,7 @@ MENTION_RATE, TRIGGER_RATE = 0.12, 0.02
 
 def make_dump(path: str | Path, n: int, seed: int = 0) -> None:
     """Write `n` articles of a few hundred tokens each, made of shuffled seed-article sentences, as JSONL."""
-    from parley.training.sentences import split_sentences
+    from parley.text import split_sentences
 
     seeds = [json.loads(line) for line in SEEDS.read_text(encoding="utf-8").splitlines() if line.strip()]
     pools = [[s["text"][a:b] for a, b in split_sentences(s["text"])] for s in seeds]
@@ -93,7 +93,7 @@ def build_default_model(folder: str | Path, max_length: int = 128, seed: int = 0
     from parley.encoders import DEFAULT_ENCODER, packaged_minilm_path
     from parley.model import ParleyConfig, ParleyModel
     from parley.schema import load_schema
-    from parley.training.sentences import split_sentences
+    from parley.text import split_sentences
 
     torch.manual_seed(seed)
     path = packaged_minilm_path()
@@ -400,9 +400,9 @@ def _time_calls(obj, name: str) -> dict:
 
 def _gold_scores(model_dir: str, reduced, gold_path: str, name: str) -> dict:
     """Scores on labeled articles of the float32 model and of `reduced` (int8 or half precision), same device."""
+    from parley.formats.readers import read_articles
     from parley.inference.evaluate import score_extractor
     from parley.inference.extractor import EventExtractor
-    from parley.training.readers import read_articles
 
     gold = read_articles([gold_path], reduced.schema).articles
     full = EventExtractor.from_pretrained(model_dir, device=reduced.device)

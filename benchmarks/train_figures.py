@@ -18,8 +18,8 @@ from pathlib import Path
 
 import torch
 
+from parley.config import load_config
 from parley.inference.evaluate import evaluate_run
-from parley.training.config import load_config
 from parley.training.trainer import train
 
 SCORE_COLUMNS = [

@@ -33,7 +33,7 @@ from child_result import print_result, run_child  # noqa: E402
 
 def run_parley(args: argparse.Namespace) -> dict:
     """`parley train` for `--steps` steps; tokens and step seconds from its metrics.jsonl."""
-    from parley.training.config import load_config
+    from parley.config import load_config
     from parley.training.trainer import train
 
     output = Path(args.work) / "parley"
@@ -67,8 +67,8 @@ def run_trainer(args: argparse.Namespace) -> dict:
     )
     from transformers.utils import logging
 
+    from parley.config import load_config
     from parley.encoders import resolve_encoder
-    from parley.training.config import load_config
     from parley.training.dataset_builder import build_dataset
 
     config = load_config(args.config, [*args.overrides, f"train.max_steps={args.steps}"])

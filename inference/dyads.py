@@ -15,7 +15,7 @@ from typing import Any
 from parley.inference.events import Event, Extraction, Mention
 from parley.inference.time_resolution import FUTURE_STATUSES, TIME_ROLE, parse_publication_date, resolve_time
 from parley.schema import Schema
-from parley.training.sentences import split_sentences
+from parley.text import split_sentences
 
 # The schema roles a dyad is built from: the one place these role names are bound to event-data columns.
 SOURCE_ROLE = "agent"

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from parley.articles import Article
+from parley.config import config_from_dict
+from parley.documents import Article
+from parley.formats.readers import read_articles
 from parley.inference.extractor import EventExtractor
-from parley.training.config import config_from_dict
-from parley.training.readers import read_articles
-from parley.training.scoring import Scores, score_articles
+from parley.scoring import Scores, score_articles
 
 
 def score_extractor(

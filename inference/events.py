@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from parley.articles import Argument as LabeledArgument
-from parley.articles import Article, Entity, LabeledEvent, Trigger
+from parley.documents import Argument as LabeledArgument
+from parley.documents import Article, Entity, LabeledEvent, Trigger
 
 
 @dataclass

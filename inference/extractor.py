@@ -22,7 +22,7 @@ from parley.inference.events import Argument, Event, Extraction, Mention
 from parley.inference.time_resolution import resolve_extraction_times
 from parley.model import ParleyConfig, ParleyModel
 from parley.model.labels import OUTSIDE
-from parley.training.sentences import split_sentences, split_words
+from parley.text import split_sentences, split_words
 
 
 @dataclass

@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import asdict
 from pathlib import Path
 
-from parley.articles import Article
+from parley.documents import Article
 from parley.inference.evaluate import run_split_articles
 from parley.inference.extractor import EventExtractor, Thresholds
-from parley.training.scoring import score_articles
+from parley.scoring import score_articles
 
 GRID = (0.0, 0.3, 0.5, 0.7)
 

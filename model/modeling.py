@@ -10,8 +10,7 @@ from transformers import AutoModel, PreTrainedModel
 from transformers.utils import ModelOutput, logging
 
 from parley.model.configuration import ParleyConfig
-
-IGNORE = -100
+from parley.model.encoding import IGNORE_INDEX
 
 
 @dataclass
@@ -165,21 +164,21 @@ class ParleyModel(PreTrainedModel):
             )
 
         losses: dict[str, torch.Tensor] = {}
-        cross_entropy = nn.CrossEntropyLoss(ignore_index=IGNORE, label_smoothing=label_smoothing)
+        cross_entropy = nn.CrossEntropyLoss(ignore_index=IGNORE_INDEX, label_smoothing=label_smoothing)
         # Trigger tags other than O (index 0) weigh `trigger_tag_weight`: a recall lever for rare trigger forms.
         tag_weights = torch.full((trigger_logits.shape[-1],), trigger_tag_weight, device=trigger_logits.device)
         tag_weights[0] = 1.0
         trigger_entropy = nn.CrossEntropyLoss(
-            weight=tag_weights.to(trigger_logits.dtype), ignore_index=IGNORE, label_smoothing=label_smoothing
+            weight=tag_weights.to(trigger_logits.dtype), ignore_index=IGNORE_INDEX, label_smoothing=label_smoothing
         )
         # A head whose labels are all ignored in this batch adds no loss (its mean would be NaN).
-        if mention_tag_labels is not None and (mention_tag_labels != IGNORE).any():
+        if mention_tag_labels is not None and (mention_tag_labels != IGNORE_INDEX).any():
             losses["mention"] = cross_entropy(mention_logits.flatten(0, 1), mention_tag_labels.flatten())
-        if trigger_tag_labels is not None and (trigger_tag_labels != IGNORE).any():
+        if trigger_tag_labels is not None and (trigger_tag_labels != IGNORE_INDEX).any():
             losses["trigger"] = trigger_entropy(trigger_logits.flatten(0, 1), trigger_tag_labels.flatten())
-        if relation_logits is not None and relation_labels is not None and (relation_labels != IGNORE).any():
+        if relation_logits is not None and relation_labels is not None and (relation_labels != IGNORE_INDEX).any():
             losses["relation"] = cross_entropy(relation_logits.flatten(0, 2), relation_labels.flatten())
-        if status_logits is not None and status_labels is not None and (status_labels != IGNORE).any():
+        if status_logits is not None and status_labels is not None and (status_labels != IGNORE_INDEX).any():
             losses["status"] = cross_entropy(status_logits.flatten(0, 1), status_labels.flatten())
         loss = None
         if losses:

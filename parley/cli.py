@@ -14,8 +14,8 @@ EXPECTED_ERRORS = (ValueError, OSError)
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    from parley.formats.readers import read_articles
     from parley.schema import load_schema
-    from parley.training.readers import read_articles
 
     schema = load_schema(args.schema)
     # A validator reports every bad article, not just the first.
@@ -32,7 +32,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_build_dataset(args: argparse.Namespace) -> int:
-    from parley.training.config import load_config
+    from parley.config import load_config
     from parley.training.dataset_builder import build_dataset
 
     config = load_config(args.config, args.overrides)
@@ -46,7 +46,7 @@ def _cmd_build_dataset(args: argparse.Namespace) -> int:
 def _cmd_train(args: argparse.Namespace) -> int:
     import json
 
-    from parley.training.config import load_config
+    from parley.config import load_config
     from parley.training.trainer import train
 
     overrides = list(args.overrides) + (["train.resume=true"] if args.resume else [])

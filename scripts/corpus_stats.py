@@ -12,8 +12,8 @@ import argparse
 import sys
 from collections import Counter
 
+from parley.formats.readers import read_articles
 from parley.schema import load_schema
-from parley.training.readers import read_articles
 
 
 def source_of(article_id: str) -> str:

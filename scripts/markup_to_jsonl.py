@@ -1,4 +1,4 @@
-"""Convert hand-written markup passages (see parley.training.markup_format) to labeled JSONL.
+"""Convert hand-written markup passages (see parley.formats.markup) to labeled JSONL.
 
 python scripts/markup_to_jsonl.py data/markup/seeds.txt --output data/seeds.jsonl
 """
@@ -8,10 +8,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from parley.articles import Article
+from parley.documents import Article
+from parley.formats.jsonl import write_jsonl
+from parley.formats.markup import read_markup
 from parley.schema import load_schema
-from parley.training.jsonl_format import write_jsonl
-from parley.training.markup_format import read_markup
 
 
 def main() -> int:

@@ -20,9 +20,9 @@ import sys
 from collections import Counter
 from dataclasses import dataclass
 
+from parley.formats.readers import read_articles
 from parley.schema import load_schema
-from parley.training.readers import read_articles
-from parley.training.sentences import split_sentences
+from parley.text import split_sentences
 
 MEETING_NOUN = r"(talks|negotiations|consultations|discussions|dialogue|summit|conference|congress|meetings?|session|gathering|forum|round)"  # noqa: E501 (a pattern reads best on one line)
 

@@ -17,9 +17,9 @@ import re
 import sys
 from collections import Counter
 
+from parley.formats.readers import read_articles
 from parley.schema import load_schema
-from parley.training.readers import read_articles
-from parley.training.sentences import split_sentences
+from parley.text import split_sentences
 
 # (event type, form name, regex searched in the lower-cased trigger text)
 TRIGGER_FORMS: list[tuple[str, str, str]] = [

@@ -12,16 +12,16 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from parley.articles import Article, article_from_dict  # noqa: E402
+from parley.documents import Article, article_from_dict  # noqa: E402
 from parley.encoders import packaged_minilm_path  # noqa: E402
+from parley.formats.jsonl import write_jsonl  # noqa: E402
+from parley.formats.markup import parse_markup  # noqa: E402
 from parley.schema import Schema, load_schema  # noqa: E402
-from parley.training.jsonl_format import write_jsonl  # noqa: E402
-from parley.training.markup_format import parse_markup  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIGS = REPO / "configs"
 
-# Hand-made passages in the markup of parley.training.markup_format: [mention](LABEL name), {trigger}(TYPE status
+# Hand-made passages in the markup of parley.formats.markup: [mention](LABEL name), {trigger}(TYPE status
 # role=name). Between them they hold a nested mention, a trigger inside a mention, an argument in another sentence,
 # an abbreviation-heavy sentence, a glued ".The" and a sentence shared by two articles.
 PASSAGES = {

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from parley.training.config import ConfigError, config_from_dict, load_config
+from parley.config import ConfigError, config_from_dict, load_config
+from parley.scoring import score_articles
 from parley.training.dataset_builder import build_dataset
-from parley.training.scoring import score_articles
 
 REPO = Path(__file__).resolve().parents[1]
 HELDOUT = REPO / "configs" / "train" / "heldout_seeds.yaml"

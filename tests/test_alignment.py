@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from parley.training.alignment import IGNORE_INDEX, align_labels, word_span_to_token_span
+from parley.model.encoding import IGNORE_INDEX, align_labels, word_span_to_token_span
 
 X = IGNORE_INDEX
 

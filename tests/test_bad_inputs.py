@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from parley.cli import main
+from parley.config import load_config
+from parley.formats.readers import read_articles
 from parley.inference.batch import PredictOptions, predict_file, side_path
 from parley.inference.news_io import iter_records
-from parley.training.config import load_config
-from parley.training.readers import read_articles
 from parley.training.trainer import train
 
 # model_dir and extractor: the keyword checkpoint of conftest.py; one torch thread for the whole module.

@@ -31,7 +31,7 @@ def model_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module", autouse=True)
 def scripts(model_dir, tiny_encoder_dir, hand_articles, tmp_path_factory) -> dict[str, subprocess.Popen]:
     """Both benchmark scripts at a tiny size, running in the background while the other tests go on."""
-    from parley.training.jsonl_format import write_jsonl
+    from parley.formats.jsonl import write_jsonl
 
     work = tmp_path_factory.mktemp("benchmarks")
     data = work / "hand.jsonl"

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from parley.articles import Article, ArticleError, article_from_dict
+from parley.documents import Article, ArticleError, article_from_dict
+from parley.formats.brat import brat_annotation_conf, read_brat, write_brat
+from parley.formats.jsonl import read_jsonl, write_jsonl
 from parley.schema import load_schema
-from parley.training.brat_format import brat_annotation_conf, read_brat, write_brat
-from parley.training.jsonl_format import read_jsonl, write_jsonl
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).resolve().parents[1]

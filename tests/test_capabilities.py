@@ -8,9 +8,9 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from parley.articles import Argument, Article, Entity, LabeledEvent, Trigger
-from parley.training.config import load_config
-from parley.training.readers import read_articles
+from parley.config import load_config
+from parley.documents import Argument, Article, Entity, LabeledEvent, Trigger
+from parley.formats.readers import read_articles
 from parley.training.trainer import train
 
 REPO = Path(__file__).resolve().parents[1]

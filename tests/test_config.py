@@ -6,8 +6,8 @@ import pytest
 import yaml
 from conftest import CONFIGS
 
+from parley.config import ConfigError, RunConfig, config_from_dict, load_config
 from parley.schema import load_schema
-from parley.training.config import ConfigError, RunConfig, config_from_dict, load_config
 
 
 def _loader(path):

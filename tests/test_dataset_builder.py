@@ -9,14 +9,14 @@ import pytest
 from conftest import CONFIGS, PASSAGES, article_from_markup
 from datasets import load_from_disk
 
-from parley.articles import ArticleError
 from parley.cli import main
+from parley.config import SplitRatios, load_config
+from parley.documents import ArticleError
+from parley.model.encoding import plan_windows
 from parley.model.labels import LabelSpace
-from parley.training.config import SplitRatios, load_config
+from parley.text import split_sentences
 from parley.training.dataset_builder import build_dataset, schema_of
-from parley.training.sentences import split_sentences
 from parley.training.splits import assign_splits, group_articles, normalise_sentence
-from parley.training.windows import plan_windows
 
 TINY = CONFIGS / "train" / "tiny.yaml"
 

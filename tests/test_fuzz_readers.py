@@ -14,12 +14,12 @@ from helpers_checkpoint import build_checkpoint
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from parley.articles import ArticleError, article_from_dict
+from parley.documents import ArticleError, article_from_dict
+from parley.formats.readers import read_articles
 from parley.inference import EventExtractor
 from parley.inference.batch import PredictOptions, predict_file, side_path
 from parley.inference.news_io import duplicate_ids, iter_records
 from parley.schema import load_schema
-from parley.training.readers import read_articles
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA = load_schema()

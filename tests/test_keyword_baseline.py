@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from conftest import article_from_markup
 
-from parley.articles import Article, article_from_dict
+from parley.documents import Article, article_from_dict
 from parley.schema import Schema
-from parley.training.scoring import score_articles
+from parley.scoring import score_articles
 
 # Benchmark scripts import each other as scripts do, from their own folder.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))

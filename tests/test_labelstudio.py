@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from parley.articles import Article, ArticleError
+from parley.documents import Article, ArticleError
+from parley.formats.jsonl import read_jsonl, write_jsonl
+from parley.formats.labelstudio import labelstudio_config, read_labelstudio, write_labelstudio
 from parley.schema import Schema, default_schema_path, load_schema
-from parley.training.jsonl_format import read_jsonl, write_jsonl
-from parley.training.labelstudio_format import labelstudio_config, read_labelstudio, write_labelstudio
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).resolve().parents[1]

@@ -7,10 +7,10 @@ import random
 import torch
 from conftest import CONFIGS, article_from_markup
 
-from parley.articles import article_from_dict
+from parley.config import load_config
+from parley.documents import article_from_dict
 from parley.model import ParleyConfig, ParleyModel
 from parley.training.augment import augmented, name_pools, swap_names
-from parley.training.config import load_config
 from parley.training.dataset_builder import build_dataset
 
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from parley.articles import Article, ArticleError
 from parley.cli import main
+from parley.documents import Article, ArticleError
+from parley.formats.brat import write_brat
+from parley.formats.jsonl import read_jsonl, write_jsonl
+from parley.formats.readers import read_articles
 from parley.schema import load_schema
-from parley.training.brat_format import write_brat
-from parley.training.jsonl_format import read_jsonl, write_jsonl
-from parley.training.readers import read_articles
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SCHEMA = load_schema()

@@ -7,9 +7,9 @@ import json
 import pytest
 import yaml
 
-from parley.articles import Argument, Article, ArticleError, Entity, LabeledEvent, Trigger
+from parley.documents import Argument, Article, ArticleError, Entity, LabeledEvent, Trigger
 from parley.schema import Schema, default_schema_path, load_schema
-from parley.training.scoring import PRF, empty_prediction, score_articles
+from parley.scoring import PRF, empty_prediction, score_articles
 
 SCHEMA = load_schema()
 TEXT = "Lavrov invited De Mistura to the Geneva talks on Monday. Hijab declined the invitation."

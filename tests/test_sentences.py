@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from parley.training.sentences import split_sentences, split_words
+from parley.text import split_sentences, split_words
 
 
 def sentences(text: str) -> list[str]:

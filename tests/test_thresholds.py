@@ -6,10 +6,10 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+from parley.config import load_config
 from parley.inference.extractor import EventExtractor, Thresholds
 from parley.inference.thresholds import GRID, tune_run_thresholds, tune_thresholds
-from parley.training.config import load_config
-from parley.training.scoring import score_articles
+from parley.scoring import score_articles
 from parley.training.trainer import train
 
 REPO = Path(__file__).resolve().parents[1]
@@ -40,7 +40,7 @@ def test_tuned_thresholds_are_the_best_of_the_grid_and_travel_with_the_model(
 
     # No other grid point does better on the dev articles than the one chosen.
     dev_ids = set(json.loads((model_dir.parent / "splits.json").read_text())["dev"])
-    from parley.training.readers import read_articles
+    from parley.formats.readers import read_articles
 
     dev = [a for a in read_articles([pool], loaded.schema).articles if a.id in dev_ids]
 

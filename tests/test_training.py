@@ -8,7 +8,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from parley.training.config import load_config
+from parley.config import load_config
 from parley.training.trainer import latest_checkpoint, train
 
 TINY = "configs/train/tiny.yaml"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Sequence
 
-from parley.articles import Argument, Article, Entity, LabeledEvent, Trigger
+from parley.documents import Argument, Article, Entity, LabeledEvent, Trigger
 
 # Labels whose proper names are swapped: the names of people and places. Organisation names are left alone,
 # since their words often carry the meaning ("opposition", "union") that a role depends on.

@@ -6,7 +6,7 @@ from typing import Any
 
 import torch
 
-IGNORE = -100
+from parley.model.encoding import IGNORE_INDEX
 
 
 class Collator:
@@ -23,14 +23,14 @@ class Collator:
         batch = {
             "input_ids": torch.full((size, width), self.pad_token_id, dtype=torch.long),
             "attention_mask": torch.zeros((size, width), dtype=torch.long),
-            "mention_tag_labels": torch.full((size, width), IGNORE, dtype=torch.long),
-            "trigger_tag_labels": torch.full((size, width), IGNORE, dtype=torch.long),
+            "mention_tag_labels": torch.full((size, width), IGNORE_INDEX, dtype=torch.long),
+            "trigger_tag_labels": torch.full((size, width), IGNORE_INDEX, dtype=torch.long),
             "trigger_spans": torch.zeros((size, n_t, 2), dtype=torch.long),
-            "trigger_types": torch.full((size, n_t), IGNORE, dtype=torch.long),
-            "status_labels": torch.full((size, n_t), IGNORE, dtype=torch.long),
+            "trigger_types": torch.full((size, n_t), IGNORE_INDEX, dtype=torch.long),
+            "status_labels": torch.full((size, n_t), IGNORE_INDEX, dtype=torch.long),
             "mention_spans": torch.zeros((size, n_m, 2), dtype=torch.long),
-            "mention_span_labels": torch.full((size, n_m), IGNORE, dtype=torch.long),
-            "relation_labels": torch.full((size, n_t, n_m), IGNORE, dtype=torch.long),
+            "mention_span_labels": torch.full((size, n_m), IGNORE_INDEX, dtype=torch.long),
+            "relation_labels": torch.full((size, n_t, n_m), IGNORE_INDEX, dtype=torch.long),
         }
         has_types = "token_type_ids" in rows[0]
         if has_types:

@@ -31,18 +31,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from parley.articles import Article, Entity, LabeledEvent
+from parley.config import RunConfig
+from parley.documents import Article, Entity, LabeledEvent
 from parley.encoders import resolve_encoder
+from parley.formats.readers import read_articles
+from parley.model.encoding import IGNORE_INDEX, align_labels, plan_windows, word_span_to_token_span
 from parley.model.labels import NO_ROLE, OUTSIDE, LabelSpace
 from parley.schema import Schema, load_schema
-from parley.training.alignment import IGNORE_INDEX, align_labels, word_span_to_token_span
+from parley.text import split_sentences, split_words
 from parley.training.augment import augmented
 from parley.training.build_summary import BuildSummary, SplitCounts
-from parley.training.config import RunConfig
-from parley.training.readers import read_articles
-from parley.training.sentences import split_sentences, split_words
 from parley.training.splits import SPLITS, assign_splits, group_articles, normalise_sentence
-from parley.training.windows import plan_windows
 
 # Word tag of a word that carries no label in a row (ClassLabel's "missing" value).
 UNLABELED = -1

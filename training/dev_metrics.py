@@ -6,7 +6,7 @@ import torch
 from seqeval.metrics import f1_score
 from seqeval.scheme import IOB2
 
-from parley.model.modeling import IGNORE
+from parley.model.encoding import IGNORE_INDEX
 
 DEV_METRICS = ("mention_f1", "trigger_classification_f1", "argument_classification_f1", "status_accuracy")
 
@@ -15,7 +15,7 @@ def _tag_sequences(logits: torch.Tensor, labels: torch.Tensor, tags: list[str]) 
     predicted = logits.argmax(-1)
     gold_seqs, pred_seqs = [], []
     for row_labels, row_pred in zip(labels.tolist(), predicted.tolist(), strict=False):
-        keep = [i for i, label in enumerate(row_labels) if label != IGNORE]
+        keep = [i for i, label in enumerate(row_labels) if label != IGNORE_INDEX]
         gold_seqs.append([tags[row_labels[i]] for i in keep])
         pred_seqs.append([tags[row_pred[i]] for i in keep])
     return gold_seqs, pred_seqs
@@ -59,12 +59,12 @@ def dev_metrics(model, loader, loss_weights: dict[str, float]) -> dict[str, floa
             mask = allowed.to(device)[mention_label]  # (B, M, roles)
             logits = out.relation_logits.masked_fill(~mask.unsqueeze(1), float("-inf"))
             pred = logits.argmax(-1)
-            valid = gold != IGNORE
+            valid = gold != IGNORE_INDEX
             tp += int(((pred == gold) & (gold > 0) & valid).sum())
             fp += int(((pred > 0) & (pred != gold) & valid).sum())
             fn += int(((gold > 0) & (pred != gold) & valid).sum())
             status_gold = batch["status_labels"]
-            status_valid = status_gold != IGNORE
+            status_valid = status_gold != IGNORE_INDEX
             status_right += int(((out.status_logits.argmax(-1) == status_gold) & status_valid).sum())
             status_total += int(status_valid.sum())
     model.train(was_training)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Mapping, Sequence
 
-from parley.training.config import SplitRatios
+from parley.config import SplitRatios
 
 SPLITS = ("train", "dev", "test")
 

@@ -20,10 +20,10 @@ from torch.utils.data import DataLoader, Sampler
 from tqdm.auto import tqdm
 from transformers import AutoConfig, AutoTokenizer, get_linear_schedule_with_warmup
 
+from parley.config import RunConfig
 from parley.encoders import resolve_encoder
 from parley.model import ParleyConfig, ParleyModel
 from parley.training.collate import Collator
-from parley.training.config import RunConfig
 from parley.training.dataset_builder import build_dataset
 from parley.training.dev_metrics import dev_metrics
 

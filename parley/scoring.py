@@ -43,9 +43,9 @@ from typing import Any
 from seqeval.metrics.v1 import precision_recall_fscore_support
 from seqeval.scheme import IOB2, Entities
 
-from parley.articles import Article, ArticleError, LabeledEvent
+from parley.documents import Article, ArticleError, LabeledEvent
 from parley.schema import Schema
-from parley.training.sentences import split_sentences
+from parley.text import split_sentences
 
 _WORD = re.compile(r"\w+|[^\w\s]")
 

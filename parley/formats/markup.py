@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from parley.articles import Article, ArticleError, article_from_dict
+from parley.documents import Article, ArticleError, article_from_dict
 from parley.schema import Schema
 
 _HEADER = re.compile(r"^===\s*(?P<id>[^|]+?)\s*(?:\|\s*(?P<date>[^|]*?)\s*)?(?:\|\s*(?P<source>.*?)\s*)?$")

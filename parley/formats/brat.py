@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from parley.articles import Article, ArticleError, article_from_dict
+from parley.documents import Article, ArticleError, article_from_dict
 from parley.schema import Schema
 
 META_TYPE = "ParleyArticle"

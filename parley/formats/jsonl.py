@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from parley.articles import Article, ArticleError, article_from_dict
+from parley.documents import Article, ArticleError, article_from_dict
 from parley.schema import Schema
 
 

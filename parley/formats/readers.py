@@ -6,9 +6,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from parley.articles import Article, ArticleError
+from parley.documents import Article, ArticleError
+from parley.formats.jsonl import read_jsonl
 from parley.schema import Schema, load_schema
-from parley.training.jsonl_format import read_jsonl
 
 
 @dataclass
@@ -50,11 +50,11 @@ def iter_file(path: Path, schema: Schema) -> Iterator[Article | ArticleError]:
     if fmt == "jsonl":
         yield from read_jsonl(path, schema)
     elif fmt == "brat":
-        from parley.training.brat_format import read_brat
+        from parley.formats.brat import read_brat
 
         yield from read_brat(path, schema)
     elif fmt == "labelstudio":
-        from parley.training.labelstudio_format import read_labelstudio
+        from parley.formats.labelstudio import read_labelstudio
 
         yield from read_labelstudio(path, schema)
     else:

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
-from parley.articles import Article, ArticleError, article_from_dict
+from parley.documents import Article, ArticleError, article_from_dict
 from parley.schema import Schema
 
 LABELS_NAME = "label"
@@ -267,7 +267,7 @@ def labelstudio_config(schema: Schema) -> str:
     return "\n".join(
         [
             "<View>",
-            "  <!-- Generated from configs/schema.yaml by parley.training.labelstudio_format.labelstudio_config;",
+            "  <!-- Generated from configs/schema.yaml by parley.formats.labelstudio.labelstudio_config;",
             "       regenerate it rather than editing (a test compares the two). -->",
             '  <Header value="Mentions and event triggers"/>',
             f'  <Labels name="{LABELS_NAME}" toName="{TEXT_NAME}">',
