@@ -384,12 +384,12 @@ def test_row12_resuming_training_with_a_changed_config_is_refused_unless_forced(
 
 
 def test_an_unexpected_error_is_one_line_too_and_debug_shows_it(monkeypatch, capsys):
-    import parley.cli as cli
+    import parley.cli.labeled as labeled
 
     def broken(args):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(cli, "_cmd_validate", broken)
+    monkeypatch.setattr(labeled, "_cmd_validate", broken)
     assert main(["validate", "x"]) == 1
     line = one_error_line(capsys.readouterr().err)
     assert "internal error, RuntimeError: boom" in line and "--debug" in line

@@ -1,0 +1,129 @@
+"""`parley evaluate`, `parley predict` and `parley merge`: commands that run a trained model."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    import json
+
+    from parley.inference.evaluate import evaluate
+
+    json_path = _writable_file(args.json, "--json") if args.json else None
+    scores = evaluate(args.model, args.data, batch_size=args.batch_size, device=args.device)
+    print(scores.format_table())
+    if json_path is not None:
+        json_path.write_text(json.dumps(scores.to_dict(), indent=2), encoding="utf-8")
+        print(f"scores written to {json_path}")
+    return 0
+
+
+def _writable_file(path: str, option: str) -> Path:
+    """A file path the command will write at its end, checked now so that no work is lost at the end."""
+    target = Path(path)
+    if target.is_dir():
+        raise ValueError(f"{option} {path}: is a folder; name a file")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return target
+
+
+def _cmd_predict(args: argparse.Namespace) -> int:
+    from parley.inference.batch import PredictOptions, parse_shard, predict_file, shard_output_path
+
+    shard = parse_shard(args.shard)
+    output = args.output
+    if args.shard == "auto" and shard is not None:
+        output = str(shard_output_path(output, *shard))
+    options = PredictOptions(
+        model=args.model,
+        input=args.input,
+        output=output,
+        format=args.format,
+        dyads=args.dyads,
+        batch_size=args.batch_size,
+        chunk_size=args.chunk_size,
+        resume=args.resume,
+        shard=shard,
+        device=args.device,
+        int8=args.int8,
+        dtype=args.dtype,
+        progress=not args.quiet,
+        overwrite=args.overwrite,
+    )
+    summary = predict_file(options)
+    for note in summary.notes:
+        print(f"note: {note}", file=sys.stderr)
+    print(summary.format())
+    return 0
+
+
+def _cmd_merge(args: argparse.Namespace) -> int:
+    from parley.inference.batch import merge_outputs
+
+    summary = merge_outputs(args.output, args.shards, overwrite=args.overwrite)
+    print(summary.format())
+    return 0
+
+
+def add_commands(commands: argparse._SubParsersAction, debug: argparse.ArgumentParser) -> None:
+    evaluate = commands.add_parser(
+        "evaluate", parents=[debug], help="score a trained model on labeled articles (docs/schema.md section 7)"
+    )
+    evaluate.add_argument("--model", required=True, help="model folder written by parley train")
+    evaluate.add_argument("--data", required=True, nargs="+", help="labeled files or folders, any supported format")
+    evaluate.add_argument("--batch-size", type=int, default=32)
+    evaluate.add_argument("--device", default=None, help="cpu, cuda, ... (default: GPU if there is one)")
+    evaluate.add_argument("--json", default=None, help="also write the scores to this JSON file")
+    evaluate.set_defaults(run=_cmd_evaluate)
+
+    predict = commands.add_parser("predict", parents=[debug], help="extract events from a news dump")
+    predict.add_argument("--model", required=True, help="model folder written by parley train")
+    predict.add_argument(
+        "--input",
+        required=True,
+        help=".jsonl, .jsonl.gz, .csv or .parquet with a text column, or a folder of .txt files",
+    )
+    predict.add_argument("--output", required=True, help="output file; rejects, state (and index) files go beside it")
+    predict.add_argument(
+        "--format",
+        choices=("jsonl", "csv", "parquet"),
+        default=None,
+        help="default: from the output suffix (.jsonl, .csv, .parquet), which it must not contradict; csv and parquet "
+        "need --dyads. CSV codes are text: read them as such (docs/schema.md section 9)",
+    )
+    predict.add_argument("--dyads", action="store_true", help="write event-data rows (source, target, CAMEO ...)")
+    predict.add_argument("--batch-size", type=int, default=32, help="sentences per forward pass")
+    predict.add_argument("--chunk-size", type=int, default=64, help="input records per commit (resume granularity)")
+    predict.add_argument("--resume", action="store_true", help="continue an interrupted run writing the same output")
+    predict.add_argument("--overwrite", action="store_true", help="replace an existing output instead of refusing")
+    predict.add_argument(
+        "--shard",
+        default=None,
+        metavar="i/n",
+        help="take the chunks of --chunk-size records whose number %% n == i; 'auto' under accelerate launch",
+    )
+    predict.add_argument("--device", default=None, help="cpu, cuda, ... (default: GPU if there is one)")
+    predict.add_argument(
+        "--int8",
+        action="store_true",
+        help="CPU only: int8 dynamic quantisation, about 2x faster, slightly lower F1 (benchmarks/README.md)",
+    )
+    predict.add_argument(
+        "--dtype",
+        choices=("float32", "float16", "bfloat16"),
+        default=None,
+        help="cast the model for a GPU's half-precision units (default: the checkpoint's float32)",
+    )
+    predict.add_argument("--quiet", action="store_true", help="no progress bar")
+    predict.set_defaults(run=_cmd_predict)
+
+    merge = commands.add_parser(
+        "merge", parents=[debug], help="join the outputs of parley predict --shard i/n into one"
+    )
+    merge.add_argument("output", help="merged output file")
+    merge.add_argument("shards", nargs="+", help="the shard outputs, one per shard")
+    merge.add_argument("--overwrite", action="store_true", help="replace an existing output instead of refusing")
+    merge.set_defaults(run=_cmd_merge)

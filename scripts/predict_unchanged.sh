@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Show that `parley predict` writes the same bytes at two commits: bash scripts/predict_unchanged.sh REF MODEL_DIR
+# Runs predict at REF (in a temporary worktree with its own editable install) and in this checkout, over
+# data/seeds.jsonl and examples/new_articles.jsonl, as event records and as dyad rows, and compares with cmp.
+set -euo pipefail
+ref=${1:?usage: scripts/predict_unchanged.sh REF MODEL_DIR}
+model=$(realpath "${2:?usage: scripts/predict_unchanged.sh REF MODEL_DIR}")
+repo=$(git rev-parse --show-toplevel)
+work=$(mktemp -d)
+trap 'git -C "$repo" worktree remove --force "$work/ref" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
+
+git -C "$repo" worktree add --detach "$work/ref" "$ref" >/dev/null
+python -m venv --system-site-packages "$work/venv"
+"$work/venv/bin/python" -m pip install -q --no-deps -e "$work/ref" 2>/dev/null
+where=$(cd "$work/ref" && "$work/venv/bin/python" -c "import parley.model; print(parley.model.__file__)")
+[[ $where == "$work/ref/"* ]] || { echo "the ref's run would import $where, not the ref's code" >&2; exit 2; }
+
+entry="import sys; from parley.cli import main; sys.exit(main(sys.argv[1:]))"
+run() {  # run PYTHON CHECKOUT OUTDIR
+    mkdir -p "$3"
+    for input in data/seeds.jsonl examples/new_articles.jsonl; do
+        name=$(basename "$input" .jsonl)
+        (cd "$2" && "$1" -c "$entry" predict --quiet --model "$model" --input "$repo/$input" --output "$3/$name.jsonl" >/dev/null)
+        (cd "$2" && "$1" -c "$entry" predict --quiet --model "$model" --input "$repo/$input" --output "$3/${name}_dyads.jsonl" --dyads >/dev/null)
+    done
+}
+run "$work/venv/bin/python" "$work/ref" "$work/before"
+run python "$repo" "$work/after"
+status=0
+for file in "$work"/before/*.jsonl; do
+    name=$(basename "$file")
+    [[ $name == *rejects* ]] && continue
+    if cmp -s "$file" "$work/after/$name"; then echo "identical: $name"; else echo "DIFFERENT: $name"; status=1; fi
+done
+exit $status
