@@ -13,8 +13,16 @@ export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
 git -C "$repo" worktree add --detach "$work/ref" "$ref" >/dev/null
 python -m venv --system-site-packages "$work/venv"
 "$work/venv/bin/python" -m pip install -q --no-deps -e "$work/ref" 2>/dev/null
-where=$(cd "$work/ref" && "$work/venv/bin/python" -c "import parley.model; print(parley.model.__file__)")
-[[ $where == "$work/ref/"* ]] || { echo "the ref's run would import $where, not the ref's code" >&2; exit 2; }
+# Each run must import its own checkout's code (an editable install elsewhere or PYTHONPATH could win).
+check_code() {  # check_code PYTHON CHECKOUT
+    local where
+    where=$(cd "$2" && "$1" -c "import parley, parley.model; print(parley.__file__, parley.model.__file__)")
+    for file in $where; do
+        [[ $file == "$2/"* ]] || { echo "a run in $2 would import $file, not that checkout's code" >&2; exit 2; }
+    done
+}
+check_code "$work/venv/bin/python" "$work/ref"
+check_code python "$repo"
 
 entry="import sys; from parley.cli import main; sys.exit(main(sys.argv[1:]))"
 run() {  # run PYTHON CHECKOUT OUTDIR
