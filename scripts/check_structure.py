@@ -37,11 +37,11 @@ MAX_REPEATED_LINES = 10
 DECLARATION = re.compile(r"^(N : [N.\[\]|, ]+( = .+)?|@ .*|class N( \( .* \))? :)$")
 
 
-def package_files() -> list[tuple[Path, str]]:
+def package_files(root: Path) -> list[tuple[Path, str]]:
     """(file, dotted package) for every Python file of the four package folders."""
     files = []
     for folder, package in PACKAGES.items():
-        for path in sorted((REPO / folder).rglob("*.py")):
+        for path in sorted((root / folder).rglob("*.py")):
             files.append((path, package))
     return files
 
@@ -57,8 +57,7 @@ def imported_modules(tree: ast.AST) -> list[tuple[int, str, list[str]]]:
     return found
 
 
-def import_breaches(path: Path, package: str, tree: ast.AST) -> list[str]:
-    relative = path.relative_to(REPO).as_posix()
+def import_breaches(relative: str, package: str, tree: ast.AST) -> list[str]:
     if package == "parley" and relative.startswith(CORE_MAY_REACH_STAGES):
         return []
     breaches = []
@@ -69,22 +68,21 @@ def import_breaches(path: Path, package: str, tree: ast.AST) -> list[str]:
     return breaches
 
 
-def private_import_breaches() -> list[str]:
+def private_import_breaches(root: Path) -> list[str]:
     breaches = []
     for folder in ("benchmarks", "scripts"):
-        for path in sorted((REPO / folder).glob("*.py")):
+        for path in sorted((root / folder).glob("*.py")):
             tree = ast.parse(path.read_text(encoding="utf-8"))
             for line, module, names in imported_modules(tree):
                 private = [name for name in names if name.startswith("_")]
                 if module.startswith("parley") and private:
                     breaches.append(
-                        f"{path.relative_to(REPO)}:{line}: imports private {', '.join(private)} from {module}"
+                        f"{path.relative_to(root)}:{line}: imports private {', '.join(private)} from {module}"
                     )
     return breaches
 
 
-def size_breaches(path: Path, text: str, tree: ast.AST) -> list[str]:
-    relative = path.relative_to(REPO).as_posix()
+def size_breaches(relative: str, text: str, tree: ast.AST) -> list[str]:
     breaches = []
     n_lines = len(text.splitlines())
     if n_lines > MAX_FILE_LINES:
@@ -142,7 +140,7 @@ def _keyword(value: str) -> bool:
     return keyword.iskeyword(value) or value in ("self", "None", "True", "False")
 
 
-def repeated_blocks(files: list[Path]) -> list[str]:
+def repeated_blocks(root: Path, files: list[Path]) -> list[str]:
     """Runs of more than MAX_REPEATED_LINES counted lines with the same shape, in two places."""
     window = MAX_REPEATED_LINES + 1
     seen: dict[tuple[str, ...], tuple[Path, int]] = {}
@@ -159,22 +157,24 @@ def repeated_blocks(files: list[Path]) -> list[str]:
             if first != here and pair not in reported and not (first[0] == path and here[1] - first[1] < window):
                 reported.add(pair)
                 breaches.append(
-                    f"{path.relative_to(REPO)}:{here[1]} repeats the shape of {first[0].relative_to(REPO)}:{first[1]} "
+                    f"{path.relative_to(root)}:{here[1]} repeats the shape of {first[0].relative_to(root)}:{first[1]} "
                     f"for more than {MAX_REPEATED_LINES} lines"
                 )
     return breaches
 
 
-def breaches() -> list[str]:
+def breaches(root: Path = REPO) -> list[str]:
+    """Every breach of the rules in the checkout at `root`, one line each."""
     found = []
-    files = package_files()
+    files = package_files(root)
     for path, package in files:
         text = path.read_text(encoding="utf-8")
         tree = ast.parse(text)
-        found += import_breaches(path, package, tree)
-        found += size_breaches(path, text, tree)
-    found += private_import_breaches()
-    found += repeated_blocks([path for path, _ in files])
+        relative = path.relative_to(root).as_posix()
+        found += import_breaches(relative, package, tree)
+        found += size_breaches(relative, text, tree)
+    found += private_import_breaches(root)
+    found += repeated_blocks(root, [path for path, _ in files])
     return found
 
 
