@@ -228,7 +228,7 @@ def _add_relation(by_id: dict[str, dict[str, Any]], relation: dict[str, Any], fa
     """A coref (pronoun to antecedent) or an event argument (trigger and mention, either direction)."""
     ends = [relation.get("from_id"), relation.get("to_id")]
     for end in ends:
-        if end not in by_id:
+        if not isinstance(end, str) or end not in by_id:
             raise fail(f"relation {ends[0]!r} -> {ends[1]!r} refers to undefined region {end!r}")
     labels = relation.get("labels")
     if not isinstance(labels, list) or len(labels) != 1:
