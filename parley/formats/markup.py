@@ -158,7 +158,12 @@ class _Scanner:
 def read_markup(path: str | Path, schema: Schema) -> Iterator[Article | ArticleError]:
     """Yield each passage of a markup file as a validated `Article`, or its error."""
     path = Path(path)
-    lines = path.read_text(encoding="utf-8-sig").split("\n")
+    raw = path.read_bytes()
+    try:
+        lines = raw.decode("utf-8-sig").split("\n")
+    except UnicodeDecodeError as err:
+        yield ArticleError(f"not valid UTF-8 ({err.reason})", str(path), raw.count(b"\n", 0, err.start) + 1)
+        return
     headers = [n for n, text in enumerate(lines) if text.startswith("===")]
     if lines and any(t.strip() for t in lines[: headers[0] if headers else len(lines)]):
         yield ArticleError("text before the first '=== id | date | source' header", str(path), 1)
