@@ -54,10 +54,10 @@ from parley.formats.brat_standoff import (
     parse_ann_lines,
     prescan_article_id,
 )
-from parley.formats.brat_writer import brat_annotation_conf, brat_files, write_brat
+from parley.formats.brat_writer import brat_annotation_conf, brat_files, write_brat, write_brat_folder
 from parley.schema import Schema
 
-__all__ = ["brat_annotation_conf", "brat_files", "read_brat", "write_brat"]
+__all__ = ["brat_annotation_conf", "brat_files", "read_brat", "write_brat", "write_brat_folder"]
 
 
 def read_brat(ann_path: str | Path, schema: Schema) -> Iterator[Article | ArticleError]:

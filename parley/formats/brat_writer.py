@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -18,18 +19,58 @@ from parley.formats.brat_standoff import (
     METADATA_KEYS,
     STATUS_ATTRIBUTE,
 )
+from parley.formats.readers import split_origin
 from parley.schema import Schema
 
 _BRAT_T_ID = re.compile(r"T[0-9]+")
 _BRAT_E_ID = re.compile(r"E[0-9]+")
 
 
-def write_brat(article: Article, folder: str | Path, stem: str | None = None) -> tuple[Path, Path]:
-    """Write one article as `<stem>.txt` and `<stem>.ann` in `folder` (stem: from the id); return both paths."""
+def write_brat(article: Article, folder: str | Path) -> tuple[Path, Path]:
+    """Write one article as `<stem>.txt` and `<stem>.ann` in `folder`, the stem made from its id; return both paths."""
     text, ann = brat_files(article)
+    return _write_pair(Path(folder), file_stem(article.id), text, ann)
+
+
+def write_brat_folder(articles: Iterable[Article], folder: str | Path, schema: Schema) -> list[ArticleError]:
+    """Write every article as a brat pair, and brat's annotation.conf, into `folder`.
+
+    Writes nothing and returns one error per article if any cannot be held by brat.
+    """
+    articles, pairs, errors = list(articles), [], []
+    for article in articles:
+        try:
+            pairs.append(brat_files(article))
+        except ArticleError as err:
+            where, line = split_origin(article.origin) if article.origin else (None, None)
+            errors.append(ArticleError(err.message, where, line, article.id))
+    if errors:
+        return errors
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    stem = stem or file_stem(article.id)
+    for stem, (text, ann) in zip(_unique_stems(a.id for a in articles), pairs, strict=True):
+        _write_pair(folder, stem, text, ann)
+    (folder / "annotation.conf").write_text(brat_annotation_conf(schema), encoding="utf-8")
+    return []
+
+
+def _unique_stems(article_ids: Iterable[str]) -> list[str]:
+    """A file stem per article; ids that make the same stem (`a/b`, `a_b`) get `-2`, `-3` ... (ids are kept inside)."""
+    taken: set[str] = set()
+    stems = []
+    for article_id in article_ids:
+        base = stem = file_stem(article_id)
+        n = 2
+        # Compared without case: on macOS and Windows `A.ann` and `a.ann` are one file.
+        while stem.lower() in taken:
+            stem, n = f"{base}-{n}", n + 1
+        taken.add(stem.lower())
+        stems.append(stem)
+    return stems
+
+
+def _write_pair(folder: Path, stem: str, text: str, ann: str) -> tuple[Path, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
     txt_path, ann_path = folder / f"{stem}.txt", folder / f"{stem}.ann"
     # newline="" keeps the text byte-exact on every platform.
     with open(txt_path, "w", encoding="utf-8", newline="") as handle:
