@@ -14,8 +14,8 @@ A file is a JSON list of tasks. A task's `data` holds `text` and optionally `id`
 
 Offsets are code points of `text`, as in docs/schema.md; Label Studio exports code points too.
 Errors name the file, the line where the task starts and the article id.
-`labelstudio_config(schema)` writes the matching labeling config; the shipped copy is
-configs/label-studio.xml, and a test keeps the two equal.
+`labelstudio_config(schema)` writes the matching labeling config (`parley labelstudio-config`); the
+shipped copy is configs/label-studio.xml, and a test keeps the two equal.
 """
 
 from __future__ import annotations
