@@ -133,6 +133,7 @@ BAD_TASKS = {
     ),
     "label not allowed for role": (lambda t: relation(t, "E1", "T4").update(to_id="T5"), "does not take a GPE"),
     "dangling relation": (lambda t: relation(t, "E1", "T4").update(to_id="T99"), "undefined region 'T99'"),
+    "relation end not a region id": (lambda t: relation(t, "E1", "T4").update(to_id=["T4"]), "region ['T4']"),
     "dangling status": (
         lambda t: next(r for r in results(t) if r["type"] == "choices").update(id="nope"),
         "region 'nope', which is not defined",

@@ -90,3 +90,19 @@ def test_validate_rejects_span_text_that_misses_its_offsets(tmp_path, capsys):
     assert f"{path}:3, article 'fixture-003'" in captured.err
     assert "'Syrian Nationalist Coalition' does not match" in captured.err
     assert "2 valid article(s)" in captured.out and "1 rejected" in captured.out
+
+
+def test_validate_reads_a_markup_file_named_by_itself(tmp_path, capsys):
+    markup = Path(__file__).resolve().parents[1] / "data" / "markup" / "seeds.txt"
+    assert main(["validate", str(markup)]) == 0
+    assert "5 valid article(s), 72 event(s)" in capsys.readouterr().out
+    # In a folder a .txt is a brat text (or anything else), never read as markup.
+    shutil.copy(markup, tmp_path / "seeds.txt")
+    assert read_articles(tmp_path, SCHEMA).articles == []
+
+
+def test_a_markup_file_that_is_not_utf8_is_named(tmp_path):
+    path = tmp_path / "latin1.txt"
+    path.write_bytes("=== a | | \nZürich\n".encode("latin-1"))
+    [error] = read_articles(path, SCHEMA, lenient=True).errors
+    assert (error.path, error.line) == (str(path), 2) and "not valid UTF-8" in error.message

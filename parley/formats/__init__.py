@@ -1,4 +1,7 @@
-"""Labeled-article formats, each with its reader and writer: JSONL (canonical), brat standoff, Label Studio, markup."""
+"""Labeled-article formats: JSONL (canonical), brat standoff, Label Studio (each read and written), markup (read).
+
+`read_articles` (readers.py) reads any of them; `write_articles` (writers.py) writes the first three.
+"""
 
 from parley.formats.readers import ReadResult, read_articles
 

@@ -60,7 +60,8 @@ _ID = re.compile(r'^\s*\{\s*"id"\s*:\s*("(?:[^"\\]|\\.)*")')
 
 
 def write_jsonl(articles: Iterable[Article], path: str | Path) -> None:
-    """Write articles one per line, keeping non-ASCII text readable."""
-    with open(path, "w", encoding="utf-8") as handle:
+    """Write articles one per line, keeping non-ASCII text readable (gzipped when the name ends in .gz)."""
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "wt", encoding="utf-8") as handle:
         for article in articles:
             handle.write(json.dumps(article.to_dict(), ensure_ascii=False) + "\n")

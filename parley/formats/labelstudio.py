@@ -14,8 +14,8 @@ A file is a JSON list of tasks. A task's `data` holds `text` and optionally `id`
 
 Offsets are code points of `text`, as in docs/schema.md; Label Studio exports code points too.
 Errors name the file, the line where the task starts and the article id.
-`labelstudio_config(schema)` writes the matching labeling config; the shipped copy is
-configs/label-studio.xml, and a test keeps the two equal.
+`labelstudio_config(schema)` writes the matching labeling config (`parley labelstudio-config`); the
+shipped copy is configs/label-studio.xml, and a test keeps the two equal.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import quoteattr
@@ -136,93 +137,117 @@ def _article_from_task(task: Any, schema: Schema, path: Path, line: int, index: 
     if not isinstance(results, list):
         raise fail("the first annotation has no 'result' list")
 
-    regions: dict[str, dict[str, Any]] = {}
-    entities: list[dict[str, Any]] = []
-    events: list[dict[str, Any]] = []
-    statuses: dict[str, list[str]] = {}
-    relations: list[dict[str, Any]] = []
+    regions = _Regions()
     for k, result in enumerate(results):
-        where = f"result[{k}]"
-        if not isinstance(result, dict):
-            raise fail(f"{where} must be an object")
-        kind = result.get("type")
-        if kind == "relation":
-            relations.append(result)
-            continue
-        rid = result.get("id")
-        value = result.get("value")
-        if not isinstance(rid, str) or not rid or not isinstance(value, dict):
-            raise fail(f"{where} ({kind}) needs a string 'id' and a 'value' object")
-        if kind == "labels":
-            labels = value.get("labels")
-            if not isinstance(labels, list) or len(labels) != 1:
-                raise fail(f"region {rid!r} must carry exactly one label, got {labels!r}")
-            if rid in regions:
-                raise fail(f"duplicate region id {rid!r}")
-            span = {k: value[k] for k in ("start", "end", "text") if k in value}
-            label = labels[0]
-            if label in schema.mention_labels:
-                region = {"id": rid, **span, "label": label}
-                entities.append(region)
-            elif label in schema.event_types:
-                region = {"id": rid, "type": label, "status": None, "trigger": span, "arguments": []}
-                events.append(region)
-            else:
-                raise fail(
-                    f"region {rid!r}: unknown label {label!r}; expected a mention label "
-                    f"{list(schema.mention_labels)} or an event type {list(schema.event_types)}"
-                )
-            regions[rid] = region
-        elif kind == "choices":
-            if result.get("from_name") != STATUS_NAME:
-                raise fail(f"{where}: unknown choices {result.get('from_name')!r}; expected {STATUS_NAME!r}")
-            choices = value.get("choices")
-            if not isinstance(choices, list) or len(choices) != 1:
-                raise fail(f"region {rid!r}: status must be exactly one choice, got {choices!r}")
-            statuses.setdefault(rid, []).extend(choices)
-        else:
-            raise fail(f"{where}: unsupported result type {kind!r}; expected labels, choices or relation")
-
-    for rid, chosen in statuses.items():
-        if rid not in regions:
-            raise fail(f"status {chosen!r} is set on region {rid!r}, which is not defined")
-        if "type" not in regions[rid]:
-            raise fail(f"status {chosen!r} is set on mention region {rid!r}; only event triggers take a status")
-        if len(chosen) > 1:
-            raise fail(f"region {rid!r} has more than one status: {chosen}")
-        regions[rid]["status"] = chosen[0]
-    for event in events:
-        if event["status"] is None:
-            raise fail(f"event {event['id']!r} ({event['type']}) has no '{STATUS_NAME}' choice")
-
-    for relation in relations:
-        ends = [relation.get("from_id"), relation.get("to_id")]
-        for end in ends:
-            if end not in regions:
-                raise fail(f"relation {ends[0]!r} -> {ends[1]!r} refers to undefined region {end!r}")
-        labels = relation.get("labels")
-        if not isinstance(labels, list) or len(labels) != 1:
-            raise fail(f"relation {ends[0]!r} -> {ends[1]!r} must carry exactly one label, got {labels!r}")
-        first, second = (regions[end] for end in ends)
-        if labels[0] == COREF_LABEL:
-            if relation.get("direction") == "left":
-                first, second = second, first
-            if "label" not in first or "label" not in second:
-                raise fail(f"coref relation {ends[0]!r} -> {ends[1]!r} must join two mention regions")
-            if "coref" in first:
-                raise fail(f"mention {first['id']!r} has more than one coref relation")
-            first["coref"] = second["id"]
-            continue
-        kinds = ("type" in first, "type" in second)
-        if kinds not in ((True, False), (False, True)):
-            raise fail(f"role relation {ends[0]!r} -> {ends[1]!r} must join an event trigger and a mention")
-        event, mention = (first, second) if kinds[0] else (second, first)
-        event["arguments"].append({"role": labels[0], "entity": mention["id"]})
+        _add_result(regions, result, f"result[{k}]", schema, fail)
+    _set_statuses(regions, fail)
+    for relation in regions.relations:
+        _add_relation(regions.by_id, relation, fail)
 
     record = {"id": raw_id if raw_id is not None else article_id, "text": data.get("text")}
     record.update({key: data.get(key) for key in METADATA_KEYS[1:]})
-    record.update(entities=entities, events=events)
+    record.update(entities=regions.entities, events=regions.events)
     return article_from_dict(record, schema, str(path), line)
+
+
+@dataclass
+class _Regions:
+    """What a task's results define: mention and trigger regions (as JSONL records), status choices, relations."""
+
+    by_id: dict[str, dict[str, Any]] = field(default_factory=dict)
+    entities: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    statuses: dict[str, list[str]] = field(default_factory=dict)
+    relations: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _add_result(regions: _Regions, result: Any, where: str, schema: Schema, fail) -> None:
+    """Record one element of an annotation's result list; relations wait until every region is known."""
+    if not isinstance(result, dict):
+        raise fail(f"{where} must be an object")
+    kind = result.get("type")
+    if kind == "relation":
+        regions.relations.append(result)
+        return
+    rid = result.get("id")
+    value = result.get("value")
+    if not isinstance(rid, str) or not rid or not isinstance(value, dict):
+        raise fail(f"{where} ({kind}) needs a string 'id' and a 'value' object")
+    if kind == "labels":
+        _add_region(regions, rid, value, schema, fail)
+    elif kind == "choices":
+        if result.get("from_name") != STATUS_NAME:
+            raise fail(f"{where}: unknown choices {result.get('from_name')!r}; expected {STATUS_NAME!r}")
+        choices = value.get("choices")
+        if not isinstance(choices, list) or len(choices) != 1:
+            raise fail(f"region {rid!r}: status must be exactly one choice, got {choices!r}")
+        regions.statuses.setdefault(rid, []).extend(choices)
+    else:
+        raise fail(f"{where}: unsupported result type {kind!r}; expected labels, choices or relation")
+
+
+def _add_region(regions: _Regions, rid: str, value: dict[str, Any], schema: Schema, fail) -> None:
+    """A `labels` region: a mention when its label is a mention label, an event trigger when an event type."""
+    labels = value.get("labels")
+    if not isinstance(labels, list) or len(labels) != 1:
+        raise fail(f"region {rid!r} must carry exactly one label, got {labels!r}")
+    if rid in regions.by_id:
+        raise fail(f"duplicate region id {rid!r}")
+    span = {k: value[k] for k in ("start", "end", "text") if k in value}
+    label = labels[0]
+    if label in schema.mention_labels:
+        region = {"id": rid, **span, "label": label}
+        regions.entities.append(region)
+    elif label in schema.event_types:
+        region = {"id": rid, "type": label, "status": None, "trigger": span, "arguments": []}
+        regions.events.append(region)
+    else:
+        raise fail(
+            f"region {rid!r}: unknown label {label!r}; expected a mention label "
+            f"{list(schema.mention_labels)} or an event type {list(schema.event_types)}"
+        )
+    regions.by_id[rid] = region
+
+
+def _set_statuses(regions: _Regions, fail) -> None:
+    """Give each event its one status choice."""
+    for rid, chosen in regions.statuses.items():
+        if rid not in regions.by_id:
+            raise fail(f"status {chosen!r} is set on region {rid!r}, which is not defined")
+        if "type" not in regions.by_id[rid]:
+            raise fail(f"status {chosen!r} is set on mention region {rid!r}; only event triggers take a status")
+        if len(chosen) > 1:
+            raise fail(f"region {rid!r} has more than one status: {chosen}")
+        regions.by_id[rid]["status"] = chosen[0]
+    for event in regions.events:
+        if event["status"] is None:
+            raise fail(f"event {event['id']!r} ({event['type']}) has no '{STATUS_NAME}' choice")
+
+
+def _add_relation(by_id: dict[str, dict[str, Any]], relation: dict[str, Any], fail) -> None:
+    """A coref (pronoun to antecedent) or an event argument (trigger and mention, either direction)."""
+    ends = [relation.get("from_id"), relation.get("to_id")]
+    for end in ends:
+        if not isinstance(end, str) or end not in by_id:
+            raise fail(f"relation {ends[0]!r} -> {ends[1]!r} refers to undefined region {end!r}")
+    labels = relation.get("labels")
+    if not isinstance(labels, list) or len(labels) != 1:
+        raise fail(f"relation {ends[0]!r} -> {ends[1]!r} must carry exactly one label, got {labels!r}")
+    first, second = (by_id[end] for end in ends)
+    if labels[0] == COREF_LABEL:
+        if relation.get("direction") == "left":
+            first, second = second, first
+        if "label" not in first or "label" not in second:
+            raise fail(f"coref relation {ends[0]!r} -> {ends[1]!r} must join two mention regions")
+        if "coref" in first:
+            raise fail(f"mention {first['id']!r} has more than one coref relation")
+        first["coref"] = second["id"]
+        return
+    kinds = ("type" in first, "type" in second)
+    if kinds not in ((True, False), (False, True)):
+        raise fail(f"role relation {ends[0]!r} -> {ends[1]!r} must join an event trigger and a mention")
+    event, mention = (first, second) if kinds[0] else (second, first)
+    event["arguments"].append({"role": labels[0], "entity": mention["id"]})
 
 
 def write_labelstudio(articles: Iterable[Article], path: str | Path) -> None:

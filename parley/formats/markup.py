@@ -47,105 +47,123 @@ class _Parsed:
 
 def parse_markup(markup: str, first_line: int = 1, where: str = "") -> _Parsed:
     """Turn one passage's markup into plain text plus mention and event records."""
-    out: list[str] = []
-    stack: list[_Open] = []
-    parsed = _Parsed(text="")
-    names: dict[str, str] = {}
-    pending_events: list[tuple[dict, dict[str, list[str]], int]] = []
-    i, line = 0, first_line
-    length = 0
+    scanner = _Scanner(markup, first_line, where)
+    scanner.scan()
+    return scanner.resolve()
 
-    def fail(message: str, at_line: int) -> ArticleError:
-        return ArticleError(message, where or None, at_line)
 
-    while i < len(markup):
-        ch = markup[i]
-        if ch == "\\" and i + 1 < len(markup) and markup[i + 1] in "[]{}":
-            out.append(markup[i + 1])
-            length += 1
-            i += 2
-            continue
-        if ch in "[{":
-            stack.append(_Open(ch, length, line))
-            i += 1
-            continue
-        if ch in "]}":
-            if not stack or stack[-1].kind != ("[" if ch == "]" else "{"):
-                raise fail(f"unmatched {ch!r}", line)
-            opened = stack.pop()
-            if i + 1 >= len(markup) or markup[i + 1] != "(":
-                raise fail(f"{ch!r} must be followed by '(LABEL ...)'", line)
-            close = markup.find(")", i + 2)
-            if close < 0:
-                raise fail("unclosed '(' after a span", line)
-            spec = markup[i + 2 : close].split()
-            if not spec:
-                raise fail("empty '()' after a span", line)
-            span_text = "".join(out)[opened.start : length]
-            if opened.kind == "[":
-                mention = {
-                    "id": f"T{len(parsed.mentions) + 1}",
-                    "start": opened.start,
-                    "end": length,
-                    "label": spec[0],
-                    "text": span_text,
-                }
-                for extra in spec[1:]:
-                    if extra.startswith("->"):
-                        mention["coref"] = extra[2:]
-                    elif extra in names:
-                        raise fail(f"mention name {extra!r} used twice", line)
-                    else:
-                        names[extra] = mention["id"]
-                parsed.mentions.append(mention)
+class _Scanner:
+    """One pass over a passage: the plain text so far, the open brackets, and the names mentions were given."""
+
+    def __init__(self, markup: str, first_line: int, where: str):
+        self.markup, self.first_line, self.where = markup, first_line, where
+        self.line = first_line
+        self.out: list[str] = []  # one character per item, so len(out) is the plain-text offset
+        self.stack: list[_Open] = []
+        self.parsed = _Parsed(text="")
+        self.names: dict[str, str] = {}
+        # Events wait for the end of the passage: their roles may name mentions written after them.
+        self.pending_events: list[tuple[dict, dict[str, list[str]], int]] = []
+
+    def fail(self, message: str, at_line: int) -> ArticleError:
+        return ArticleError(message, self.where or None, at_line)
+
+    def scan(self) -> None:
+        markup, i = self.markup, 0
+        while i < len(markup):
+            ch = markup[i]
+            if ch == "\\" and i + 1 < len(markup) and markup[i + 1] in "[]{}":
+                self.out.append(markup[i + 1])
+                i += 2
+            elif ch in "[{":
+                self.stack.append(_Open(ch, len(self.out), self.line))
+                i += 1
+            elif ch in "]}":
+                i = self._close(ch, i)
             else:
-                if len(spec) < 2:
-                    raise fail("a trigger needs '(TYPE status ...)'", line)
-                event = {
-                    "id": f"E{len(parsed.events) + len(pending_events) + 1}",
-                    "type": spec[0],
-                    "status": spec[1],
-                    "trigger": {"start": opened.start, "end": length, "text": span_text},
-                }
-                roles: dict[str, list[str]] = {}
-                for extra in spec[2:]:
-                    if "=" not in extra:
-                        raise fail(f"expected role=name, got {extra!r}", line)
-                    role, targets = extra.split("=", 1)
-                    roles.setdefault(role, []).extend(t for t in targets.split(",") if t)
-                pending_events.append((event, roles, line))
-            i = close + 1
-            continue
-        if ch == "\n":
-            line += 1
-        out.append(ch)
-        length += 1
-        i += 1
-    if stack:
-        raise fail(f"unclosed {stack[-1].kind!r}", stack[-1].line)
+                if ch == "\n":
+                    self.line += 1
+                self.out.append(ch)
+                i += 1
+        if self.stack:
+            raise self.fail(f"unclosed {self.stack[-1].kind!r}", self.stack[-1].line)
 
-    parsed.text = "".join(out)
-    for mention in parsed.mentions:
-        if "coref" in mention:
-            if mention["coref"] not in names:
-                raise fail(f"coref to unknown mention name {mention['coref']!r}", first_line)
-            mention["coref"] = names[mention["coref"]]
-    for event, roles, at_line in pending_events:
-        arguments = []
-        for role, targets in roles.items():
-            for target in targets:
-                if target not in names:
-                    raise fail(f"event {event['type']}: {role}={target} names no mention", at_line)
-                arguments.append({"role": role, "entity": names[target]})
-        event["arguments"] = arguments
-        parsed.events.append(event)
-    return parsed
+    def _close(self, ch: str, i: int) -> int:
+        """Close the span opened last with its `(...)` spec; return where scanning goes on."""
+        markup, line = self.markup, self.line
+        if not self.stack or self.stack[-1].kind != ("[" if ch == "]" else "{"):
+            raise self.fail(f"unmatched {ch!r}", line)
+        opened = self.stack.pop()
+        if i + 1 >= len(markup) or markup[i + 1] != "(":
+            raise self.fail(f"{ch!r} must be followed by '(LABEL ...)'", line)
+        close = markup.find(")", i + 2)
+        if close < 0:
+            raise self.fail("unclosed '(' after a span", line)
+        spec = markup[i + 2 : close].split()
+        if not spec:
+            raise self.fail("empty '()' after a span", line)
+        span = {"start": opened.start, "end": len(self.out), "text": "".join(self.out[opened.start :])}
+        if opened.kind == "[":
+            self._mention(span, spec)
+        else:
+            self._trigger(span, spec)
+        return close + 1
+
+    def _mention(self, span: dict, spec: list[str]) -> None:
+        mention = {"id": f"T{len(self.parsed.mentions) + 1}", "start": span["start"], "end": span["end"]}
+        mention.update(label=spec[0], text=span["text"])
+        for extra in spec[1:]:
+            if extra.startswith("->"):
+                mention["coref"] = extra[2:]
+            elif extra in self.names:
+                raise self.fail(f"mention name {extra!r} used twice", self.line)
+            else:
+                self.names[extra] = mention["id"]
+        self.parsed.mentions.append(mention)
+
+    def _trigger(self, span: dict, spec: list[str]) -> None:
+        if len(spec) < 2:
+            raise self.fail("a trigger needs '(TYPE status ...)'", self.line)
+        event_id = f"E{len(self.parsed.events) + len(self.pending_events) + 1}"
+        event = {"id": event_id, "type": spec[0], "status": spec[1], "trigger": span}
+        roles: dict[str, list[str]] = {}
+        for extra in spec[2:]:
+            if "=" not in extra:
+                raise self.fail(f"expected role=name, got {extra!r}", self.line)
+            role, targets = extra.split("=", 1)
+            roles.setdefault(role, []).extend(t for t in targets.split(",") if t)
+        self.pending_events.append((event, roles, self.line))
+
+    def resolve(self) -> _Parsed:
+        """The passage's text, with corefs and event arguments turned from names into mention ids."""
+        parsed, names = self.parsed, self.names
+        parsed.text = "".join(self.out)
+        for mention in parsed.mentions:
+            if "coref" in mention:
+                if mention["coref"] not in names:
+                    raise self.fail(f"coref to unknown mention name {mention['coref']!r}", self.first_line)
+                mention["coref"] = names[mention["coref"]]
+        for event, roles, at_line in self.pending_events:
+            arguments = []
+            for role, targets in roles.items():
+                for target in targets:
+                    if target not in names:
+                        raise self.fail(f"event {event['type']}: {role}={target} names no mention", at_line)
+                    arguments.append({"role": role, "entity": names[target]})
+            event["arguments"] = arguments
+            parsed.events.append(event)
+        return parsed
 
 
 def read_markup(path: str | Path, schema: Schema) -> Iterator[Article | ArticleError]:
     """Yield each passage of a markup file as a validated `Article`, or its error."""
     path = Path(path)
-    lines = path.read_text(encoding="utf-8-sig").split("\n")
+    raw = path.read_bytes()
+    try:
+        lines = raw.decode("utf-8-sig").split("\n")
+    except UnicodeDecodeError as err:
+        yield ArticleError(f"not valid UTF-8 ({err.reason})", str(path), raw.count(b"\n", 0, err.start) + 1)
+        return
     headers = [n for n, text in enumerate(lines) if text.startswith("===")]
     if lines and any(t.strip() for t in lines[: headers[0] if headers else len(lines)]):
         yield ArticleError("text before the first '=== id | date | source' header", str(path), 1)

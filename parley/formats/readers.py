@@ -1,4 +1,9 @@
-"""Read labeled articles from files or folders in any supported format."""
+"""Read labeled articles from files or folders in any supported format.
+
+A folder is searched for .jsonl, .jsonl.gz, .ann (brat) and .json (Label Studio) files. Markup passages
+(parley/formats/markup.py) are .txt files, which a folder of brat pairs also holds, so they are read only when
+named one by one.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +24,8 @@ class ReadResult:
     errors: list[ArticleError] = field(default_factory=list)
 
 
-def _format_of(path: Path) -> str | None:
+def _format_of(path: Path, named: bool = False) -> str | None:
+    """The format of a labeled file by its name; `named`: the file was given itself, not found in a folder."""
     name = path.name.lower()
     if name.endswith((".jsonl", ".jsonl.gz")):
         return "jsonl"
@@ -27,6 +33,8 @@ def _format_of(path: Path) -> str | None:
         return "brat"
     if name.endswith(".json"):
         return "labelstudio"
+    if named and name.endswith(".txt"):
+        return "markup"
     return None
 
 
@@ -36,9 +44,10 @@ def labeled_files(path: str | Path) -> list[Path]:
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file or folder")
     if path.is_file():
-        if _format_of(path) is None:
+        if _format_of(path, named=True) is None:
             raise ArticleError(
-                "unsupported file type; expected .jsonl, .jsonl.gz, .ann (brat) or .json (Label Studio)", str(path)
+                "unsupported file type; expected .jsonl, .jsonl.gz, .ann (brat), .json (Label Studio) or .txt (markup)",
+                str(path),
             )
         return [path]
     return sorted(p for p in path.rglob("*") if p.is_file() and _format_of(p) is not None)
@@ -46,7 +55,7 @@ def labeled_files(path: str | Path) -> list[Path]:
 
 def iter_file(path: Path, schema: Schema) -> Iterator[Article | ArticleError]:
     """Yield each article (or error) of one labeled file."""
-    fmt = _format_of(path)
+    fmt = _format_of(path, named=True)
     if fmt == "jsonl":
         yield from read_jsonl(path, schema)
     elif fmt == "brat":
@@ -57,6 +66,12 @@ def iter_file(path: Path, schema: Schema) -> Iterator[Article | ArticleError]:
         from parley.formats.labelstudio import read_labelstudio
 
         yield from read_labelstudio(path, schema)
+    elif fmt == "markup" and path.with_suffix(".ann").is_file():
+        yield ArticleError(f"the text of a brat pair; name {path.with_suffix('.ann').name} or its folder", str(path))
+    elif fmt == "markup":
+        from parley.formats.markup import read_markup
+
+        yield from read_markup(path, schema)
     else:
         yield ArticleError("unsupported file type", str(path))
 
@@ -79,7 +94,7 @@ def read_articles(
             for item in iter_file(file, schema):
                 if isinstance(item, Article):
                     if item.id in first_seen:
-                        where, line = _split_origin(item.origin or str(file))
+                        where, line = split_origin(item.origin or str(file))
                         item = ArticleError(
                             f"duplicate article id (first seen at {first_seen[item.id]})", where, line, item.id
                         )
@@ -94,7 +109,7 @@ def read_articles(
     return result
 
 
-def _split_origin(origin: str) -> tuple[str, int | None]:
+def split_origin(origin: str) -> tuple[str, int | None]:
     """ "file:line" -> ("file", line); a bare file name -> (file, None)."""
     where, _, line = origin.rpartition(":")
     return (where, int(line)) if where and line.isdigit() else (origin, None)
