@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import yaml
 from conftest import CONFIGS
+from torch.utils.data import DataLoader
 
-from parley.config import ConfigError, RunConfig, config_from_dict, load_config
+from parley.config import DEV_METRICS, ConfigError, RunConfig, config_from_dict, load_config
+from parley.model import ParleyConfig, ParleyModel
 from parley.schema import load_schema
+from parley.training.collate import Collator
+from parley.training.dataset_builder import build_dataset
+from parley.training.dev_metrics import dev_metrics
 
 
 def _loader(path):
@@ -155,3 +162,24 @@ def test_explicit_split_paths():
     assert config.data.train_paths == ["t.jsonl"] and config.data.dev_paths is None
     with pytest.raises(ConfigError, match="data.train_paths: expected at least one"):
         config_from_dict({"data": {"train_paths": []}})
+
+
+def test_select_best_by_takes_exactly_the_dev_metrics():
+    for metric in DEV_METRICS:
+        assert config_from_dict({"train": {"select_best_by": metric}}).train.select_best_by == metric
+    with pytest.raises(ConfigError, match=r"train.select_best_by: expected one of \['mention_f1'"):
+        config_from_dict({"train": {"select_best_by": "loss"}})
+
+
+def test_dev_metrics_reports_every_select_best_by_choice(
+    tiny_encoder_dir, tiny_bert_config, tokenizer, schema, hand_articles, write_articles
+):
+    # DEV_METRICS is the one list of names: a checkpoint picked by a name the trainer never computes is never picked.
+    train, dev = write_articles(hand_articles[:4], "train.jsonl"), write_articles(hand_articles[4:], "dev.jsonl")
+    overrides = [f"model.encoder={tiny_encoder_dir}", f"data.train_paths=[{train}]", f"data.dev_paths=[{dev}]"]
+    config = load_config(CONFIGS / "train" / "tiny.yaml", overrides)
+    dev_rows = build_dataset(config).datasets["dev"]
+    loader = DataLoader(dev_rows, batch_size=4, collate_fn=Collator(pad_token_id=tokenizer.pad_token_id))
+    model = ParleyModel(ParleyConfig(encoder=tiny_bert_config.to_dict(), schema=schema.to_dict()))
+    metrics = dev_metrics(model, loader, dataclasses.asdict(config.train.loss_weights))
+    assert set(metrics) == {"loss", *DEV_METRICS}

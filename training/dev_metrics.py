@@ -8,8 +8,6 @@ from seqeval.scheme import IOB2
 
 from parley.model.encoding import IGNORE_INDEX
 
-DEV_METRICS = ("mention_f1", "trigger_classification_f1", "argument_classification_f1", "status_accuracy")
-
 
 def _tag_sequences(logits: torch.Tensor, labels: torch.Tensor, tags: list[str]) -> tuple[list, list]:
     predicted = logits.argmax(-1)
