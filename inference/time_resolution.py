@@ -27,11 +27,6 @@ if TYPE_CHECKING:
     from parley.inference.events import Extraction
     from parley.schema import Schema
 
-# The schema role whose mentions are times, and the statuses whose times lie ahead: the one place these
-# role and status names are bound to time resolution.
-TIME_ROLE = "time"
-FUTURE_STATUSES = ("planned",)
-
 MONTHS = {name.lower(): n for n, name in enumerate(calendar.month_name) if name}
 MONTHS.update({name.lower(): n for n, name in enumerate(calendar.month_abbr) if name})
 MONTHS["sept"] = 9
@@ -132,19 +127,23 @@ def resolve_time(text: str, publication_date: str | date | None, prefer_future: 
 
 
 def resolve_extraction_times(extraction: Extraction, schema: Schema) -> Extraction:
-    """Set `resolved` on the TIME mentions of a dated extraction, in its mention list and its arguments."""
+    """Set `resolved` on the time mentions of a dated extraction, in its mention list and its arguments.
+
+    Time mentions carry a label of the schema's time role; a time is looked ahead for when an event of a
+    forward status (a planned one) takes it as its time.
+    """
     anchor = parse_publication_date(extraction.date)
-    role = schema.roles.get(TIME_ROLE)
-    if anchor is None or role is None:
+    time_role = schema.meanings.time_role
+    if anchor is None or time_role is None:
         return extraction
-    time_labels = set(role.labels)
+    time_labels = set(schema.roles[time_role].labels)
     # A time that a planned event takes as its own lies ahead: its weekday is the coming one.
     future = {
         (a.mention.start, a.mention.end)
         for event in extraction.events
-        if event.status in FUTURE_STATUSES
+        if event.status in schema.meanings.forward_statuses
         for a in event.arguments
-        if a.role == TIME_ROLE
+        if a.role == time_role
     }
     cache: dict[tuple[int, int], str | None] = {}
 

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers_schema import STATUS_RENAMES, renamed_extraction, renamed_schema
 
 from parley.inference.dyads import DYAD_COLUMNS, anaphor_labels, antecedent, event_rows
 from parley.inference.events import Argument, Event, Extraction, Mention
@@ -116,14 +117,14 @@ def test_pronouns_resolve_to_the_nearest_compatible_named_mention(schema):
     ]
 
 
-def test_a_bare_nominal_prefers_a_mention_that_repeats_its_head():
+def test_a_bare_nominal_prefers_a_mention_that_repeats_its_head(schema):
     text = "The Syrian National Coalition spoke to AFP. The coalition declined."
     snc, afp = mention(text, "Syrian National Coalition", "ORG"), mention(text, "AFP", "ORG")
     nominal = mention(text, "coalition", "ORG")
-    assert antecedent(nominal, extraction(text, [snc, afp, nominal], [])) is snc
+    assert antecedent(nominal, extraction(text, [snc, afp, nominal], []), schema) is snc
     # With no mention repeating "coalition" the nearest named ORG or GPE is taken; with none at all, itself.
-    assert antecedent(nominal, extraction(text, [afp, nominal], [])) is afp
-    assert antecedent(nominal, extraction(text, [nominal], [])) is nominal
+    assert antecedent(nominal, extraction(text, [afp, nominal], []), schema) is afp
+    assert antecedent(nominal, extraction(text, [nominal], []), schema) is nominal
 
 
 @pytest.mark.parametrize(
@@ -142,8 +143,8 @@ def test_a_bare_nominal_prefers_a_mention_that_repeats_its_head():
         ("Lavrov left.", "Lavrov", None),
     ],
 )
-def test_which_mentions_are_anaphoric(text, phrase, expected):
-    assert anaphor_labels(mention(text, phrase, "ORG"), text) == expected
+def test_which_mentions_are_anaphoric(text, phrase, expected, schema):
+    assert anaphor_labels(mention(text, phrase, "ORG"), text, schema) == expected
 
 
 def test_an_event_repeated_word_for_word_is_one_row_with_a_count(schema):
@@ -183,7 +184,7 @@ def test_seed_articles_person_pronouns_resolve_as_labeled(schema):
         entities = {e["id"]: e for e in article["entities"]}
         for entity, m in zip(article["entities"], found.mentions, strict=True):
             if entity.get("coref") and entity["label"] == "PER":
-                assert antecedent(m, found).text == entities[entity["coref"]]["text"], (article["id"], m)
+                assert antecedent(m, found, schema).text == entities[entity["coref"]]["text"], (article["id"], m)
                 checked += 1
         assert event_rows(found, schema), article["id"]
     assert checked >= 6
@@ -198,3 +199,16 @@ def test_seed_000_repeats_its_paragraphs_and_its_rows_say_so(schema):
     # The planned meeting on June 4 is dated by its own time, not the publication date.
     june = [r for r in rows if r["time"] == "June 4"]
     assert june and all(r["date"] == "2015-06-04" for r in june)
+
+
+def test_a_schema_with_renamed_roles_and_statuses_gives_the_same_rows(schema):
+    renamed = renamed_schema()
+    back = {new: old for old, new in STATUS_RENAMES.items()}
+    checked = 0
+    for article in map(json.loads, SEEDS.read_text(encoding="utf-8").splitlines()):
+        found = _gold_extraction(article)
+        expected = event_rows(found, schema)
+        rows = event_rows(renamed_extraction(found), renamed)
+        assert [{**row, "status": back.get(row["status"], row["status"])} for row in rows] == expected, article["id"]
+        checked += sum(bool(row["source"] and row["target"] and row["date"]) for row in expected)
+    assert checked >= 10  # rows with both sides and a date: the renamed source, target and time roles were used

@@ -6,9 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers_schema import renamed_extraction, renamed_schema, shipped_raw
 
 from parley.inference.events import Argument, Event, Extraction, Mention
 from parley.inference.time_resolution import resolve_extraction_times, resolve_time
+from parley.schema import Schema
 
 SEEDS = Path(__file__).resolve().parents[1] / "data" / "seeds.jsonl"
 
@@ -129,3 +131,17 @@ def test_an_asserted_event_keeps_the_past_weekday_and_an_undated_article_is_unto
     assert asserted.mentions[0].resolved == "2015-01-05"
     undated = resolve_extraction_times(_extraction(None, "planned"), schema)
     assert all(m.resolved is None for m in undated.mentions)
+
+
+def test_renamed_time_role_and_planned_status_resolve_the_same():
+    renamed = resolve_extraction_times(renamed_extraction(_extraction("2015-01-08", "planned")), renamed_schema())
+    assert renamed.events[0].arguments[0].role == "when" and renamed.events[0].status == "scheduled"
+    assert [m.resolved for m in renamed.mentions] == ["2015-01-12", "2015-01-05", None]
+
+
+def test_a_schema_without_a_time_role_resolves_nothing():
+    raw = shipped_raw()
+    del raw["roles"]["time"]
+    raw["meanings"]["time_role"] = None
+    extraction = resolve_extraction_times(_extraction("2015-01-08", "planned"), Schema.from_dict(raw))
+    assert all(m.resolved is None for m in extraction.mentions)
