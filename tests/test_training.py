@@ -115,3 +115,22 @@ def test_fresh_run_in_a_used_folder_drops_the_old_checkpoints(config_for):
 def test_asking_for_cuda_without_a_gpu_fails_clearly(config_for):
     with pytest.raises(ValueError, match="device"):
         train(config_for("nogpu", "device=cuda"), quiet=True)
+
+
+def test_the_model_config_keeps_the_window_stride_it_was_trained_with(config_for):
+    config = config_for("stride", "train.epochs=1", "data.window_stride=5")
+    saved = json.loads((train(config, quiet=True) / "config.json").read_text())
+    assert saved["window_stride"] == 5
+
+
+def test_log_every_logs_the_mean_train_loss_of_the_last_steps(config_for, capsys):
+    def logged(name: str, every: int) -> list[float]:
+        train(config_for(name, "train.epochs=3", f"train.log_every={every}"))
+        lines = capsys.readouterr().out.splitlines()
+        return [float(line.rsplit("=", 1)[1]) for line in lines if f"train_loss_last_{every}=" in line]
+
+    each = logged("every-step", 1)
+    pairs = logged("every-2-steps", 2)
+    assert len(each) >= 4 and len(pairs) == len(each) // 2
+    # The same seed gives the same steps, so each logged pair mean is the mean of two per-step losses.
+    assert pairs == pytest.approx([(a + b) / 2 for a, b in zip(each[::2], each[1::2], strict=False)], abs=1e-5)
