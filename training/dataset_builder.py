@@ -19,7 +19,9 @@ because an argument or a span crosses them). Per row:
   into `triggers` and `mentions`, role "none" (id 0) when it is no argument.
 
 Label names live in the features (`ClassLabel`); the schema they come from is
-in each split's `info.description` (read it back with `schema_of(dataset)`).
+in each split's `info.description` (read it back with `schema_of(dataset)`),
+with the data settings, encoder and tokenizer the rows were built for
+(`saved_dataset.load_built_dataset` checks them against a run's config).
 """
 
 from __future__ import annotations
@@ -31,14 +33,14 @@ from pathlib import Path
 from typing import Any
 
 from parley.config import RunConfig
-from parley.encoders import resolve_encoder
 from parley.model.labels import NO_ROLE, LabelSpace
 from parley.schema import Schema, load_schema
 from parley.training.article_rows import ArticleRows
 from parley.training.build_summary import BuildSummary, SplitCounts
+from parley.training.saved_dataset import build_facts
 from parley.training.split_articles import read_split_articles
 from parley.training.splits import SPLITS
-from parley.training.window_encoding import WindowEncoder
+from parley.training.window_encoding import WindowEncoder, load_tokenizer
 
 
 @dataclass
@@ -57,22 +59,6 @@ class BuiltDataset:
         self.datasets.save_to_disk(path, num_shards=shards)
         summary = Path(path) / "build_summary.json"
         summary.write_text(json.dumps(self.summary.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
-def load_tokenizer(encoder: str) -> Any:
-    """The encoder's fast tokenizer, ready for pre-split words."""
-    from transformers import AutoTokenizer
-
-    path = resolve_encoder(encoder)
-    tokenizer = AutoTokenizer.from_pretrained(path)
-    if not tokenizer.is_fast:
-        raise ValueError(f"{encoder}: the dataset builder needs a fast tokenizer (word ids), got {type(tokenizer)}")
-    try:
-        tokenizer(["a", "b"], is_split_into_words=True)
-    except (TypeError, ValueError, AssertionError):
-        # Byte-level BPE tokenizers (RoBERTa, GPT-2) only take pre-split words with a prefix space.
-        tokenizer = AutoTokenizer.from_pretrained(path, add_prefix_space=True)
-    return tokenizer
 
 
 def dataset_features(label_space: LabelSpace, model_input_names: Sequence[str]) -> Any:
@@ -160,7 +146,7 @@ def build_dataset(config: RunConfig) -> BuiltDataset:
         # Only explicit train/dev/test paths can do this; the ratio split groups such articles.
         notes.append(f"{leaked} sentence text(s) occur in more than one split (explicit split paths)")
 
-    info = json.dumps({"schema": schema.to_dict()}, ensure_ascii=False)
+    info = json.dumps(build_facts(config, schema, encoder.tokenizer), ensure_ascii=False)
     splits = {}
     for name in SPLITS:
         # Columns in the order of the features, whether or not the split has rows.

@@ -21,6 +21,7 @@ from tqdm.auto import tqdm
 from transformers import get_linear_schedule_with_warmup
 
 from parley.config import RunConfig
+from parley.schema import Schema
 from parley.training.checkpoints import (
     STATE_FILE,
     TrainerState,
@@ -33,6 +34,7 @@ from parley.training.dataset_builder import build_dataset
 from parley.training.dev_metrics import dev_metrics
 from parley.training.run_inputs import build_model, check_inputs, runs_on_cpu
 from parley.training.sampler import EpochShuffleSampler
+from parley.training.saved_dataset import load_built_dataset
 
 __all__ = ["EpochShuffleSampler", "Trainer", "build_model", "latest_checkpoint", "train"]
 
@@ -57,10 +59,14 @@ class Trainer:
     def __init__(
         self,
         config: RunConfig,
+        dataset_dir: str | Path | None = None,
         on_step: Callable[[int], None] | None = None,
         quiet: bool = False,
     ):
-        self.config, self.on_step, self.quiet = config, on_step, quiet
+        """`dataset_dir`: a dataset `parley build-dataset` saved for `config`; None builds the rows in the run."""
+        self.config, self.dataset_dir, self.on_step, self.quiet = config, dataset_dir, on_step, quiet
+        # Checked first: a refused dataset must leave no output_dir behind.
+        built = None if dataset_dir is None else load_built_dataset(dataset_dir, config)
         self.out = Path(config.train.output_dir)
         weights = config.train.loss_weights
         self.loss_weights = {name: getattr(weights, name) for name in ("mention", "trigger", "relation", "status")}
@@ -71,19 +77,23 @@ class Trainer:
         restore_interrupted_swap(self.out / "model")
         self.accelerator = Accelerator(mixed_precision=config.train.mixed_precision, cpu=runs_on_cpu(config))
         set_seed(config.train.seed)
-        self._setup_data_and_model()
+        self._setup_data_and_model(built)
         self._setup_optimisation()
 
     def log(self, *parts: Any) -> None:
         if not self.quiet:
             self.accelerator.print(*parts)
 
-    def _setup_data_and_model(self) -> None:
-        """The datasets, the new model and the data loaders."""
+    def _setup_data_and_model(self, built: tuple[Any, Schema] | None) -> None:
+        """The datasets (loaded from `dataset_dir`, or built now), the new model and the data loaders."""
         config = self.config
-        built = build_dataset(config)
-        self.log(built.summary.format())
-        self.datasets, schema = built.datasets, built.schema
+        if built is None:
+            fresh = build_dataset(config)
+            self.log(fresh.summary.format())
+            built = fresh.datasets, fresh.schema
+        else:
+            self.log(f"training on the dataset built in {self.dataset_dir} (its summary: build_summary.json there)")
+        self.datasets, schema = built
         self.model, self.tokenizer = build_model(config, schema.to_dict())
         collate = Collator(pad_token_id=self.tokenizer.pad_token_id)
         train_rows = self.datasets["train"]
@@ -316,11 +326,13 @@ def train(
     on_step: Callable[[int], None] | None = None,
     quiet: bool = False,
     force: bool = False,
+    dataset: str | Path | None = None,
 ) -> Path:
     """Fine-tune the event model as the config says; return the folder of the selected model.
 
+    `dataset`: a folder `parley build-dataset` wrote for this config, trained on instead of building the rows again.
     `on_step(global_step)` is called after every optimiser step (tests use it to interrupt a run). A resumed
     run must have the config of the run it continues; `force=True` continues with the new one anyway.
     """
     check_inputs(config, force)
-    return Trainer(config, on_step=on_step, quiet=quiet).train()
+    return Trainer(config, dataset_dir=dataset, on_step=on_step, quiet=quiet).train()

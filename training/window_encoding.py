@@ -9,12 +9,29 @@ from typing import Any
 
 from parley.config import RunConfig
 from parley.documents import Article, Entity, LabeledEvent
+from parley.encoders import resolve_encoder
 from parley.model.encoding import IGNORE_INDEX, align_labels, plan_windows, word_span_to_token_span
 from parley.text import split_words
 from parley.training.build_summary import SplitCounts
 from parley.training.word_labels import UNLABELED, WordSpan
 
 Span = tuple[int, int]
+
+
+def load_tokenizer(encoder: str) -> Any:
+    """The encoder's fast tokenizer, ready for pre-split words."""
+    from transformers import AutoTokenizer
+
+    path = resolve_encoder(encoder)
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    if not tokenizer.is_fast:
+        raise ValueError(f"{encoder}: the dataset builder needs a fast tokenizer (word ids), got {type(tokenizer)}")
+    try:
+        tokenizer(["a", "b"], is_split_into_words=True)
+    except (TypeError, ValueError, AssertionError):
+        # Byte-level BPE tokenizers (RoBERTa, GPT-2) only take pre-split words with a prefix space.
+        tokenizer = AutoTokenizer.from_pretrained(path, add_prefix_space=True)
+    return tokenizer
 
 
 class WindowEncoder:
