@@ -10,6 +10,7 @@ export HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false
 out=runs/main
 parley validate data/
 parley build-dataset configs/train/default.yaml "$@" --output "$out/dataset"
-# Trains, then prints end-to-end scores (docs/schema.md section 7) on the run's dev and test articles.
-parley train configs/train/default.yaml output_dir="$out" "$@"
+# Trains on that dataset (refused if the config or overrides differ from the build's), then prints end-to-end
+# scores (docs/schema.md section 7) on the run's dev and test articles.
+parley train configs/train/default.yaml output_dir="$out" "$@" --dataset "$out/dataset"
 python scripts/show_events.py "$out/model" examples/new_articles.jsonl

@@ -21,6 +21,8 @@ from safetensors.torch import load_file
 from parley.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
+# The installed `parley` command: parley.cli is a package without __main__, so `-m parley.cli` cannot start it.
+PARLEY = Path(sys.executable).with_name("parley")
 LAUNCH = [
     sys.executable,
     "-m",
@@ -45,7 +47,7 @@ def launch(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
     port = str(29500 + os.getpid() % 1000)  # two test runs on one machine must not share a port
     done = subprocess.run(
-        [*LAUNCH, "--main_process_port", port, "-m", "parley.cli", *args],
+        [*LAUNCH, "--main_process_port", port, str(PARLEY), *args],
         cwd=REPO,
         env=env,
         capture_output=True,

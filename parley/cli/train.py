@@ -13,7 +13,7 @@ def _cmd_build_dataset(args: argparse.Namespace) -> int:
     built = build_dataset(config)
     built.save(args.output)
     print(built.summary.format())
-    print(f"saved to {args.output} (datasets.load_from_disk; summary in build_summary.json)")
+    print(f"saved to {args.output} (parley train CONFIG --dataset {args.output} trains on it; see build_summary.json)")
     return 0
 
 
@@ -25,7 +25,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
     overrides = list(args.overrides) + (["train.resume=true"] if args.resume else [])
     config = load_config(args.config, overrides)
-    model_dir = train(config, force=args.force)
+    model_dir = train(config, force=args.force, dataset=args.dataset)
     from accelerate import PartialState
 
     if not PartialState().is_main_process:
@@ -58,6 +58,11 @@ def add_commands(commands: argparse._SubParsersAction, debug: argparse.ArgumentP
     train.add_argument("config", help="run config YAML (e.g. configs/train/default.yaml)")
     train.add_argument(
         "overrides", nargs="*", metavar="key=value", help="config overrides, e.g. train.epochs=3 or output_dir=/tmp/m"
+    )
+    train.add_argument(
+        "--dataset",
+        metavar="DIR",
+        help="train on a dataset parley build-dataset saved for this config (refused if built for another one)",
     )
     train.add_argument("--resume", action="store_true", help="continue from the run's last checkpoint")
     train.add_argument(
