@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -71,17 +68,6 @@ def test_markup_to_jsonl_is_the_shipped_seeds_file(tmp_path, capsys):
     assert convert(REPO / "data" / "markup" / "seeds.txt", tmp_path / "seeds.jsonl") == 0
     assert "wrote 5 article(s)" in capsys.readouterr().out
     assert (tmp_path / "seeds.jsonl").read_bytes() == (REPO / "data" / "seeds.jsonl").read_bytes()
-
-
-def test_markup_to_jsonl_script_is_a_shortcut_for_convert(tmp_path):
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    output = tmp_path / "seeds.jsonl"
-    output.write_text("old\n", encoding="utf-8")  # the script replaces its output, as it always did
-    script = REPO / "scripts" / "markup_to_jsonl.py"
-    command = [sys.executable, str(script), str(REPO / "data" / "markup" / "seeds.txt"), "--output", str(output)]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    assert output.read_bytes() == (REPO / "data" / "seeds.jsonl").read_bytes()
 
 
 def test_refuses_to_overwrite_without_overwrite(tmp_path, capsys):
