@@ -14,8 +14,9 @@ import pytest
 from parley.cli import main
 from parley.config import load_config
 from parley.formats.readers import read_articles
-from parley.inference.batch import PredictOptions, predict_file, side_path
+from parley.inference.batch import PredictOptions, predict_file
 from parley.inference.news_io import iter_records
+from parley.inference.run_state import side_path
 from parley.training.trainer import train
 
 # model_dir and extractor: the keyword checkpoint of conftest.py; one torch thread for the whole module.

@@ -16,8 +16,11 @@ import torch
 
 from parley.cli import main
 from parley.inference import EventExtractor
-from parley.inference.batch import PredictOptions, merge_outputs, predict_file, release_free_heap, side_path
+from parley.inference.batch import PredictOptions, predict_file
+from parley.inference.heap import release_free_heap
+from parley.inference.merge import merge_outputs
 from parley.inference.news_io import iter_records
+from parley.inference.run_state import side_path
 
 # model_dir and extractor: the keyword checkpoint of conftest.py; one torch thread for the whole module.
 pytestmark = pytest.mark.usefixtures("one_thread")
