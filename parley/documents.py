@@ -1,7 +1,9 @@
-"""Labeled articles: the validated in-memory form of docs/schema.md section 6."""
+"""Articles in memory: `Document` (text and what is known about it) for any input, `Article` (a `Document`
+with its labeled mentions and events, the validated form of docs/schema.md section 6) for labeled input."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,13 +63,72 @@ class LabeledEvent:
     arguments: list[Argument] = field(default_factory=list)
 
 
+DOCUMENT_FIELDS = ("id", "text", "date", "source", "url")
+ACCEPTED = "a text (str), an article dict with a 'text' string, or an Article"
+
+
 @dataclass
-class Article:
-    id: str
+class Document:
+    """One article to read: its text, id and publication facts, labeled or not."""
+
+    id: str | None
     text: str
     date: str | None = None
     source: str | None = None
     url: str | None = None
+    # The fields of an input record beyond DOCUMENT_FIELDS: carried along, never interpreted.
+    metadata: dict[str, Any] = field(default_factory=dict, kw_only=True)
+
+    @classmethod
+    def from_dict(cls, record: dict[str, Any]) -> Document:
+        """The document of an article dict (its 'text' a string; other fields as given)."""
+        return cls(
+            id=record.get("id"),
+            text=record["text"],
+            date=record.get("date"),
+            source=record.get("source"),
+            url=record.get("url"),
+            metadata={key: value for key, value in record.items() if key not in DOCUMENT_FIELDS},
+        )
+
+
+def is_one_document(x: Any) -> bool:
+    """Whether `x` is one article (a text, an article dict, a Document) rather than a collection of them."""
+    return isinstance(x, str | dict | Document)
+
+
+def as_document(item: Any, position: int | None = None) -> Document:
+    """A text, an article dict or a Document as a `Document`; TypeError naming the item and what is accepted."""
+    where = "" if position is None else f"item {position}: "
+    if isinstance(item, Document):
+        return item
+    if isinstance(item, str):
+        return Document(id=None, text=item)
+    if isinstance(item, dict):
+        if not isinstance(item.get("text"), str):
+            raise TypeError(
+                f"{where}article {item.get('id')!r}: 'text' must be a string, got {type(item.get('text')).__name__}; "
+                f"expected {ACCEPTED}"
+            )
+        return Document.from_dict(item)
+    raise TypeError(f"{where}got {type(item).__name__}; expected {ACCEPTED}")
+
+
+def as_documents(x: Any) -> list[Document]:
+    """The documents of a list (or other iterable) of texts, article dicts or Documents."""
+    if is_one_document(x) or isinstance(x, bytes | bytearray) or not isinstance(x, Iterable):
+        raise TypeError(
+            f"expected a list of articles ({ACCEPTED} each), got {type(x).__name__}"
+            + ("; decode bytes to str first" if isinstance(x, bytes | bytearray) else "")
+        )
+    return [as_document(item, n) for n, item in enumerate(x)]
+
+
+@dataclass
+class Article(Document):
+    """A labeled article: a `Document` with its mentions and events."""
+
+    id: str
     entities: list[Entity] = field(default_factory=list)
     events: list[LabeledEvent] = field(default_factory=list)
     # "file:line" the article was read from, for error messages; not part of the record.

@@ -346,7 +346,7 @@ def test_readers_take_gzip_csv_parquet_and_text_folders(tmp_path):
     )
     expected[parquet] = [("a", "One.", "2017-01-27"), ("dump:2", "Two.", None)]
     for path, want in expected.items():
-        got = [(r.article["id"], r.article["text"], r.article["date"]) for r in iter_records(path)]
+        got = [(r.article.id, r.article.text, r.article.date) for r in iter_records(path)]
         assert got == want, path
 
 
