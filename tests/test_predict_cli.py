@@ -15,6 +15,7 @@ import pytest
 import torch
 
 from parley.cli import main
+from parley.documents import Document
 from parley.inference import EventExtractor
 from parley.inference.batch import PredictOptions, predict_file
 from parley.inference.heap import release_free_heap
@@ -302,7 +303,7 @@ def test_a_3000_token_sentence_is_windowed_and_its_events_map_back(extractor):
     text = " ".join(words) + "."
     expected = [i for i in range(len(text)) if text.startswith("invited", i)]
     extraction = extractor.extract([text])[0]
-    assert len(extractor._units([{"text": text}])) > 40  # the one sentence took many windows
+    assert len(extractor._units([Document(id=None, text=text)])) > 40  # the one sentence took many windows
     assert [(e.type, e.trigger.start) for e in extraction.events] == [("INVITE", at) for at in expected]
     russia = [m.start for m in extraction.mentions if m.label == "GPE"]
     assert russia == [i for i in range(len(text)) if text.startswith("Russia", i)]
