@@ -194,9 +194,11 @@ class GpuSampler:
 
 def _units(extractor, articles: list[dict], chunk: int) -> list:
     """The model inputs parley builds for the articles, chunk by chunk as `parley predict` does."""
+    from parley.documents import as_documents
+
     units = []
     for begin in range(0, len(articles), chunk):
-        units += extractor._units(articles[begin : begin + chunk])
+        units += extractor._units(as_documents(articles[begin : begin + chunk]))
     return units
 
 
@@ -308,7 +310,7 @@ def measure_peer(args: argparse.Namespace) -> dict:
     del extractor
     import torch
 
-    from parley.inference.extractor import model_dtype
+    from parley.inference.checkpoint import model_dtype
 
     model, tokenizer = peer_model(args.model)
     device = torch.device(args.device)

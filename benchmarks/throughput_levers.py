@@ -19,8 +19,10 @@ from typing import Any
 
 import torch
 
+from parley.documents import Document, as_documents
 from parley.inference.decoding import WordSpan, choose_role, decode_bio
-from parley.inference.extractor import EventExtractor, _as_article, window_words
+from parley.inference.extractor import EventExtractor
+from parley.model.encoding import plan_windows
 
 VARIANTS = ("shipped", "unsorted", "tokenizer-per-sentence", "decode-per-token", "relations-per-pair", "int8")
 
@@ -46,7 +48,7 @@ class UnsortedExtractor(EventExtractor):
     """Batches the model inputs in input order: no length bucketing, so short inputs pad to long ones."""
 
     def extract(self, articles: list, batch_size: int = 32) -> list:
-        records = [_as_article(a) for a in articles]
+        records = as_documents(articles)
         units = self._units(records)
         for begin in range(0, len(units), batch_size):
             self._run(units[begin : begin + batch_size])
@@ -90,7 +92,7 @@ def _per_pair(score_relations):
         for row in range(size):
             one = slice(row, row + 1)
             for i in range(n_t):
-                if trigger_spans[row, i, 1] == 0:  # padding: spans of real words end after [CLS]
+                if trigger_spans[row, i, 1] == 0:  # padding: (0, 0); a real span ends after its first token
                     continue
                 trigger = (trigger_spans[one, i : i + 1], trigger_types[one, i : i + 1])
                 _, s = score_relations(states[one], *trigger, mention_spans[one, :1], mention_labels[one, :1])
@@ -124,12 +126,10 @@ class _LoopUnit:
 class PerTokenLoopsExtractor(EventExtractor):
     """`_units` and `_run` as they were before the per-sentence loops left the hot path."""
 
-    def _units(self, records: list[dict[str, Any]]) -> list:
+    def _units(self, records: list[Document]) -> list:
         sentences, encoded = self._tokenized_sentences(records)  # shared: the loops below are the lever
-        if not sentences:
-            return []
-        cls_id, sep_id = self.tokenizer.cls_token_id, self.tokenizer.sep_token_id
-        budget = self.max_length - 2
+        # The windows and special tokens are the shipped ones too (plan_windows, the tokenizer's own frame).
+        before, after, budget = self.special_before, self.special_after, self.window_budget
         units: list[_LoopUnit] = []
         for n, (article, words) in enumerate(sentences):
             ids, word_ids = encoded["input_ids"][n], encoded.word_ids(n)
@@ -142,16 +142,13 @@ class PerTokenLoopsExtractor(EventExtractor):
             for count in counts:
                 first_token.append(position)
                 position += count
-            for w_start, w_end in window_words(counts, budget, self.window_overlap):
+            for w_start, w_end in plan_windows(counts, budget, self.window_stride)[0]:
                 t_start = first_token[w_start]
                 t_end = first_token[w_end] if w_end < len(words) else len(ids)
                 window_ids = ids[t_start:t_end][:budget]
                 window_word_ids = [None if w is None else w - w_start for w in word_ids[t_start:t_end]][:budget]
-                units.append(
-                    _LoopUnit(
-                        article, words[w_start:w_end], [cls_id, *window_ids, sep_id], [None, *window_word_ids, None]
-                    )
-                )
+                frame_word_ids = [None] * len(before) + window_word_ids + [None] * len(after)
+                units.append(_LoopUnit(article, words[w_start:w_end], [*before, *window_ids, *after], frame_word_ids))
         return units
 
     @torch.inference_mode()

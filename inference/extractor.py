@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-import json
-import warnings
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors import safe_open
 from tqdm.auto import tqdm
 from transformers import AutoTokenizer
-from transformers.utils import logging as hf_logging
 
+from parley.documents import ACCEPTED, Document, as_documents, is_one_document
+from parley.inference.checkpoint import ModelFolderError, check_model_folder, model_dtype, quantize_int8, quiet_loading
 from parley.inference.decoding import WordSpan, choose_role, decode_bio
 from parley.inference.events import Argument, Event, Extraction, Mention
 from parley.inference.time_resolution import resolve_extraction_times
-from parley.model import ParleyConfig, ParleyModel
+from parley.model import ParleyModel
+from parley.model.encoding import plan_windows, special_token_frame
 from parley.model.labels import OUTSIDE
 from parley.text import split_sentences, split_words
 
@@ -49,134 +47,6 @@ class _Unit:
     decoded: list[tuple] = field(default_factory=list)
 
 
-def window_words(token_counts: list[int], budget: int, overlap: int) -> list[tuple[int, int]]:
-    """Cover words [0, n) with windows of at most `budget` subword tokens that share `overlap` words."""
-    windows: list[tuple[int, int]] = []
-    start, n = 0, len(token_counts)
-    while start < n:
-        end, used = start, 0
-        while end < n and (used + token_counts[end] <= budget or end == start):
-            used += token_counts[end]
-            end += 1
-        windows.append((start, end))
-        if end >= n:
-            break
-        start = max(end - overlap, start + 1)
-    return windows
-
-
-def quantize_int8(model: ParleyModel) -> ParleyModel:
-    """`model` with every `nn.Linear` dynamically quantised to int8 weights, in place (faster on CPUs, less exact)."""
-    from torch.ao.quantization import quantize_dynamic
-
-    with warnings.catch_warnings():
-        # torch marks eager-mode quantisation deprecated in favour of torchao, which is not a dependency.
-        warnings.simplefilter("ignore", category=DeprecationWarning)
-        warnings.simplefilter("ignore", category=UserWarning)
-        return quantize_dynamic(model.eval(), {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
-
-
-MODEL_DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
-
-
-def model_dtype(name: str | torch.dtype) -> torch.dtype:
-    """The torch dtype named `name` ("float32", "float16", "bfloat16", or "fp16"/"bf16"/"fp32")."""
-    if isinstance(name, torch.dtype):
-        if name not in MODEL_DTYPES.values():
-            raise ValueError(f"dtype {name} is not one of {sorted(MODEL_DTYPES)}")
-        return name
-    short = {"fp32": "float32", "fp16": "float16", "bf16": "bfloat16"}
-    key = short.get(str(name).lower(), str(name).lower())
-    if key not in MODEL_DTYPES:
-        raise ValueError(f"unknown dtype {name!r}; expected one of {sorted(MODEL_DTYPES)} (or fp32, fp16, bf16)")
-    return MODEL_DTYPES[key]
-
-
-ACCEPTED = "a text (str), an article dict with a 'text' string, or an Article"
-
-
-def _is_one_article(x: Any) -> bool:
-    """Whether `x` is one article (a text, an article dict, an Article) rather than a collection of them."""
-    return isinstance(x, str | dict) or (hasattr(x, "text") and hasattr(x, "id"))
-
-
-def _as_article(item: Any, position: int | None = None) -> dict[str, Any]:
-    where = "" if position is None else f"item {position}: "
-    if isinstance(item, str):
-        return {"id": None, "text": item}
-    if isinstance(item, dict):
-        if not isinstance(item.get("text"), str):
-            raise TypeError(
-                f"{where}article {item.get('id')!r}: 'text' must be a string, got {type(item.get('text')).__name__}; "
-                f"expected {ACCEPTED}"
-            )
-        return item
-    if hasattr(item, "text") and hasattr(item, "id"):  # a labeled Article
-        return {"id": item.id, "text": item.text, "date": item.date, "source": item.source, "url": item.url}
-    raise TypeError(f"{where}got {type(item).__name__}; expected {ACCEPTED}")
-
-
-def _as_articles(x: Any) -> list[dict[str, Any]]:
-    """The articles of a list (or other iterable) of texts, article dicts or Articles."""
-    if _is_one_article(x) or isinstance(x, bytes | bytearray) or not isinstance(x, Iterable):
-        raise TypeError(
-            f"expected a list of articles ({ACCEPTED} each), got {type(x).__name__}"
-            + ("; decode bytes to str first" if isinstance(x, bytes | bytearray) else "")
-        )
-    return [_as_article(item, n) for n, item in enumerate(x)]
-
-
-@contextmanager
-def _quiet_loading() -> Iterator[None]:
-    """No transformers progress bar while a checkpoint loads: it would be noise on every command's stderr."""
-    enabled = hf_logging.is_progress_bar_enabled()
-    hf_logging.disable_progress_bar()
-    try:
-        yield
-    finally:
-        if enabled:
-            hf_logging.enable_progress_bar()
-
-
-class ModelFolderError(ValueError):
-    """A `--model` folder that is not a loadable parley checkpoint; the message names the folder and why."""
-
-
-def check_model_folder(path: str | Path) -> Path:
-    """The folder of a parley checkpoint, checked: it exists, its config.json describes a parley model, its
-    weights file is complete and its tokenizer is there; else `ModelFolderError` saying what is wrong."""
-    folder = Path(path)
-    hint = "point it at the model/ folder that parley train writes"
-    if not folder.exists():
-        raise ModelFolderError(f"{path}: no such model folder ({hint})")
-    if not folder.is_dir():
-        raise ModelFolderError(f"{path}: is a file, not a model folder ({hint})")
-    config_file = folder / "config.json"
-    if not config_file.is_file():
-        raise ModelFolderError(f"{path}: no config.json, not a model folder ({hint})")
-    try:
-        config = json.loads(config_file.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ModelFolderError(f"{config_file}: not valid JSON ({err})") from None
-    model_type = config.get("model_type") if isinstance(config, dict) else None
-    if model_type != ParleyConfig.model_type:
-        raise ModelFolderError(
-            f"{path}: config.json describes a {model_type!r} model, not a parley checkpoint "
-            f"(model_type {ParleyConfig.model_type!r}); an encoder goes in a training config's model.encoder"
-        )
-    weights = folder / "model.safetensors"
-    if not weights.is_file():
-        raise ModelFolderError(f"{path}: no model.safetensors (the weights); was the run interrupted before saving?")
-    try:
-        with safe_open(str(weights), "pt"):
-            pass
-    except Exception as err:  # safetensors raises its own error type for a truncated or corrupt file
-        raise ModelFolderError(f"{weights}: unreadable weights, truncated or corrupt ({err})") from None
-    if not any((folder / name).is_file() for name in ("tokenizer.json", "vocab.txt", "tokenizer_config.json")):
-        raise ModelFolderError(f"{path}: no tokenizer files (tokenizer.json) beside the weights")
-    return folder
-
-
 class EventExtractor:
     """A trained parley model with its tokenizer, ready to extract events."""
 
@@ -186,7 +56,7 @@ class EventExtractor:
         tokenizer,
         device: str | torch.device | None = None,
         thresholds: Thresholds | None = None,
-        window_overlap: int = 16,
+        window_stride: int | None = None,
     ):
         if device is None:
             device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -195,10 +65,16 @@ class EventExtractor:
         self.tokenizer = tokenizer
         # Explicit thresholds win; else those tuned on dev and saved with the model; else none.
         self.thresholds = thresholds or Thresholds(**(getattr(model.config, "thresholds", None) or {}))
-        self.window_overlap = window_overlap
+        # Words shared by the windows of a long sentence: as in training (saved in the checkpoint) unless given.
+        self.window_stride = int(model.config.window_stride if window_stride is None else window_stride)
         self.labels = model.config.label_space
         self.schema = model.config.schema_obj
         self.max_length = int(model.config.max_seq_length)
+        # The tokenizer's own special tokens around each model input ([CLS] ... [SEP] for BERT, none for some).
+        self.special_before, self.special_after = special_token_frame(tokenizer)
+        self.window_budget = self.max_length - len(self.special_before) - len(self.special_after)
+        if self.window_budget < 1:
+            raise ValueError(f"max_seq_length {self.max_length} leaves no room beside the special tokens")
         candidate_labels = {label for role in self.schema.roles.values() for label in role.labels}
         self._candidate_labels = candidate_labels
 
@@ -219,7 +95,7 @@ class EventExtractor:
         """
         folder = check_model_folder(path)
         try:
-            with _quiet_loading():
+            with quiet_loading():
                 model = ParleyModel.from_pretrained(str(folder))
         except (ValueError, OSError, KeyError, AttributeError, TypeError) as err:
             # A parley config.json whose content does not build the model (hand-edited, another version).
@@ -241,7 +117,7 @@ class EventExtractor:
     def predict(self, x: str | dict | list, batch_size: int = 32) -> list[Event] | list[list[Event]]:
         """Events of one article (a text, an article dict or an Article -> list of events) or of a list of
         them (-> list of lists, same order)."""
-        if _is_one_article(x):
+        if is_one_document(x):
             return self.extract([x], batch_size=batch_size)[0].events
         if isinstance(x, bytes | bytearray) or x is None or not isinstance(x, Iterable):
             extra = "; decode bytes to str first" if isinstance(x, bytes | bytearray) else ""
@@ -253,7 +129,7 @@ class EventExtractor:
 
         `progress`: a bar over the model inputs (sentences or windows) on stderr; None: only on a terminal.
         """
-        records = _as_articles(articles)
+        records = as_documents(articles)
         units = self._units(records)
         order = sorted(range(len(units)), key=lambda i: len(units[i].input_ids))
         # tqdm's disable=None: shown only when stderr is a terminal.
@@ -265,41 +141,25 @@ class EventExtractor:
                 bar.update(len(batch))
         return self._assemble(records, units)
 
-    def iter_extract(self, articles: Iterable, batch_size: int = 32, chunk: int = 64) -> Iterator[Extraction]:
-        """Like `extract`, streaming: articles are processed `chunk` at a time, memory stays flat."""
-        buffer: list = []
-        for article in articles:
-            buffer.append(article)
-            if len(buffer) >= chunk:
-                yield from self.extract(buffer, batch_size)
-                buffer = []
-        if buffer:
-            yield from self.extract(buffer, batch_size)
-
     # -- preparation -------------------------------------------------------------------------------------------
-    def _tokenized_sentences(
-        self, records: list[dict[str, Any]]
-    ) -> tuple[list[tuple[int, list[tuple[int, int]]]], Any]:
+    def _tokenized_sentences(self, records: list[Document]) -> tuple[list[tuple[int, list[tuple[int, int]]]], Any]:
         """Each sentence with words as (article index, word offsets), and their encoding: one tokenizer call."""
         sentences: list[tuple[int, list[tuple[int, int]]]] = []
         for index, record in enumerate(records):
-            text = record["text"]
+            text = record.text
             for start, end in split_sentences(text):
                 words = split_words(text, start, end)
                 if words:
                     sentences.append((index, words))
         if not sentences:
             return [], None
-        word_lists = [[records[a]["text"][s:e] for s, e in words] for a, words in sentences]
+        word_lists = [[records[a].text[s:e] for s, e in words] for a, words in sentences]
         # One fast-tokenizer call for every sentence; windows slice its output.
         return sentences, self.tokenizer(word_lists, is_split_into_words=True, add_special_tokens=False)
 
-    def _units(self, records: list[dict[str, Any]]) -> list[_Unit]:
+    def _units(self, records: list[Document]) -> list[_Unit]:
         sentences, encoded = self._tokenized_sentences(records)
-        if not sentences:
-            return []
-        cls_id, sep_id = self.tokenizer.cls_token_id, self.tokenizer.sep_token_id
-        budget = self.max_length - 2
+        budget, first = self.window_budget, len(self.special_before)  # first: the first content token's position
         units: list[_Unit] = []
         for n, (article, words) in enumerate(sentences):
             ids = encoded["input_ids"][n]
@@ -308,15 +168,17 @@ class EventExtractor:
                 if w is not None:
                     counts[w] += 1
             starts = list(accumulate(counts, initial=0))  # each word's first token; the token count last
-            for w_start, w_end in window_words(counts, budget, self.window_overlap):
+            windows, _ = plan_windows(counts, budget, self.window_stride)
+            for w_start, w_end in windows:
                 offset = starts[w_start]
-                # 1 + ...: after [CLS]; min: a lone word longer than the budget is cut to it.
+                # min: a lone word longer than the budget is cut to it.
                 spans = [
-                    (1 + min(starts[w] - offset, budget), 1 + min(starts[w + 1] - offset, budget))
+                    (first + min(starts[w] - offset, budget), first + min(starts[w + 1] - offset, budget))
                     for w in range(w_start, w_end)
                 ]
                 window_ids = ids[offset : starts[w_end]][:budget]
-                units.append(_Unit(article, words[w_start:w_end], [cls_id, *window_ids, sep_id], spans))
+                input_ids = [*self.special_before, *window_ids, *self.special_after]
+                units.append(_Unit(article, words[w_start:w_end], input_ids, spans))
         return units
 
     # -- model --------------------------------------------------------------------------------------------------
@@ -381,17 +243,14 @@ class EventExtractor:
                 unit.decoded.append((trig, statuses[status_id], probs[status_id], arguments))
 
     # -- assembly -----------------------------------------------------------------------------------------------
-    def _assemble(self, records: list[dict[str, Any]], units: list[_Unit]) -> list[Extraction]:
+    def _assemble(self, records: list[Document], units: list[_Unit]) -> list[Extraction]:
         extractions = [
-            Extraction(
-                article_id=r.get("id"), text=r["text"], date=r.get("date"), source=r.get("source"), url=r.get("url")
-            )
-            for r in records
+            Extraction(article_id=r.id, text=r.text, date=r.date, source=r.source, url=r.url) for r in records
         ]
         mentions: list[dict[tuple, Mention]] = [{} for _ in records]
         events: list[dict[tuple, Event]] = [{} for _ in records]
         for unit in units:
-            text = records[unit.article]["text"]
+            text = records[unit.article].text
             for span in unit.mentions:
                 m = _to_mention(unit, text, span)
                 key = (m.start, m.end, m.label)
@@ -401,7 +260,7 @@ class EventExtractor:
                 t = _to_mention(unit, text, trig)
                 key = (t.start, t.end, t.label)
                 found = [Argument(role, _to_mention(unit, text, s), p) for role, s, p in arguments]
-                event = Event(t.label, status, t, found, t.score, status_score, records[unit.article].get("id"))
+                event = Event(t.label, status, t, found, t.score, status_score, records[unit.article].id)
                 previous = events[unit.article].get(key)
                 # Overlapping windows of one long sentence see the same trigger: keep the union of arguments.
                 if previous is not None:

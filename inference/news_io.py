@@ -4,8 +4,9 @@ Every input record gets an index (its 0-based position among the input's records
 counted) and a line: the file line for JSONL, the row as a spreadsheet numbers it for CSV (header = 1),
 the 1-based row for Parquet, none for a .txt file. A record is valid when it is an object whose `text` is
 a string; an empty text is a valid article with no events. Optional `id` (string or integer; missing ->
-`<file stem>:<line>`), `date` (ISO 8601 date or date-time), `source` and `url` (strings) pass through. A
-record that breaks these rules is returned with its reason so the caller can reject it and go on.
+`<file stem>:<line>`), `date` (ISO 8601 date or date-time), `source` and `url` (strings) pass through; any
+other field is kept as the `Document`'s metadata. A record that breaks these rules is returned with its
+reason so the caller can reject it and go on.
 """
 
 from __future__ import annotations
@@ -22,10 +23,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from parley.documents import DOCUMENT_FIELDS, Document
 from parley.inference.dyads import DYAD_COLUMNS, FLOAT_COLUMNS, INTEGER_COLUMNS
 from parley.inference.time_resolution import parse_publication_date
 
-ARTICLE_FIELDS = ("id", "text", "date", "source", "url")
 INPUT_SUFFIXES = (".jsonl.gz", ".jsonl", ".csv", ".parquet")
 # Rows per Parquet row group: fixed, so that a merged or resumed file is split exactly like a single run's.
 ROW_GROUP_ROWS = 50_000
@@ -39,7 +40,7 @@ class InputRecord:
     line: int | None
     file: str
     id: str | None
-    article: dict[str, Any] | None = None
+    article: Document | None = None
     error: str | None = None
     # Input read up to the end of this record, in the unit of `input_extent` (bytes, or records for Parquet).
     position: int | None = field(default=None, compare=False)
@@ -111,7 +112,7 @@ def duplicate_ids(path: str | Path) -> dict[int, str]:
     for record in iter_records(path):
         if record.article is None:
             continue
-        article_id = record.article["id"]
+        article_id = record.article.id
         if article_id in first_seen:
             found[record.index] = f"duplicate id {article_id!r} (first at {first_seen[article_id]})"
         else:
@@ -141,20 +142,22 @@ def validate_record(raw: Any, index: int, line: int | None, file: str, default_i
         return fail("missing 'text'")
     if not isinstance(raw["text"], str):
         return fail(f"'text' must be a string, got {type(raw['text']).__name__}")
-    article = {"id": article_id, "text": raw["text"], "date": None, "source": None, "url": None}
+    found: dict[str, str | None] = {"date": None, "source": None, "url": None}
     value = raw.get("date")
     if isinstance(value, datetime | date):
         value = value.isoformat()
     if value not in (None, ""):
         if not isinstance(value, str) or parse_publication_date(value) is None:
             return fail(f"'date' must be an ISO 8601 date (YYYY-MM-DD), got {value!r}")
-        article["date"] = value
+        found["date"] = value
     for key in ("source", "url"):
         value = raw.get(key)
         if value not in (None, ""):
             if not isinstance(value, str):
                 return fail(f"'{key}' must be a string, got {type(value).__name__}")
-            article[key] = value
+            found[key] = value
+    metadata = {key: value for key, value in raw.items() if key not in DOCUMENT_FIELDS}
+    article = Document(id=article_id, text=raw["text"], **found, metadata=metadata)
     return InputRecord(index, line, file, article_id, article=article)
 
 
@@ -204,7 +207,7 @@ def _csv_raw(path: Path) -> Iterator[tuple[int, int | None, str, Any, int | None
             line = index + 2  # the header is row 1
             # The buffered byte offset: ahead of the row by at most a read block, close enough for a progress bar.
             position = handle.buffer.tell()
-            fields = {k: v for k, v in row.items() if k in ARTICLE_FIELDS}
+            fields = {k: v for k, v in row.items() if k in DOCUMENT_FIELDS}
             if any(isinstance(v, str) and _has_surrogates(v) for v in fields.values()):
                 fields = InputRecord(index, line, file, None, error="not UTF-8 text")
             elif None in row:
@@ -230,7 +233,7 @@ def _parquet_raw(path: Path) -> Iterator[tuple[int, int | None, str, Any, int | 
     names = parquet.schema_arrow.names
     if "text" not in names:
         raise ValueError(f"{path}: no 'text' column; columns are {names}")
-    columns = [name for name in ARTICLE_FIELDS if name in names]
+    columns = [name for name in DOCUMENT_FIELDS if name in names]
     index = 0
     for batch in parquet.iter_batches(batch_size=1024, columns=columns):
         for row in batch.to_pylist():

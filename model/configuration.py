@@ -26,6 +26,7 @@ class ParleyConfig(PretrainedConfig):
         relation_hidden_size: int = 256,
         head_dropout: float = 0.1,
         max_seq_length: int = 128,
+        window_stride: int = 16,
         thresholds: dict[str, float] | None = None,
         **kwargs: Any,
     ):
@@ -42,6 +43,9 @@ class ParleyConfig(PretrainedConfig):
         self.relation_hidden_size = relation_hidden_size
         self.head_dropout = head_dropout
         self.max_seq_length = max_seq_length
+        # Words shared by consecutive windows of a long sentence (data.window_stride); 16 in checkpoints older
+        # than this field, which is what inference used before it was saved.
+        self.window_stride = window_stride
         # Decoding thresholds (trigger, mention, argument) tuned on dev after training; None: keep every span.
         self.thresholds = thresholds
         super().__init__(**kwargs)

@@ -1,9 +1,10 @@
-"""Text to model input, shared by the dataset builder and the extractor: windows over long sentences and
-word labels and spans mapped onto subword tokens (pure functions, no tokenizer needed)."""
+"""Text to model input, shared by the dataset builder and the extractor: windows over long sentences, the
+special tokens a tokenizer puts around one, and word labels and spans mapped onto subword tokens."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 # The label id that PyTorch's cross-entropy skips.
 IGNORE_INDEX = -100
@@ -56,6 +57,28 @@ def plan_windows(
                 end, grown = end + 1, True
         windows.append((start, end))
     return sorted(set(windows)), unfit
+
+
+def special_token_frame(tokenizer: Any) -> tuple[list[int], list[int]]:
+    """The special token ids a tokenizer puts before and after one sequence (BERT: [CLS], [SEP]; some: none).
+
+    Read from the tokenizer's own encoding of a one-word probe, so the first content token's position is
+    `len(before)` whatever the tokenizer's template; checked against `num_special_tokens_to_add`.
+    """
+    probe = tokenizer(["probe"], is_split_into_words=True, add_special_tokens=True)
+    word_ids = probe.word_ids()
+    content = [position for position, word in enumerate(word_ids) if word is not None]
+    if not content:
+        raise ValueError(f"{type(tokenizer).__name__}: a one-word probe encodes to no content token")
+    ids = list(probe["input_ids"])
+    before, after = ids[: content[0]], ids[content[-1] + 1 :]
+    expected = tokenizer.num_special_tokens_to_add(pair=False)
+    if len(before) + len(after) != expected or any(word is None for word in word_ids[content[0] : content[-1] + 1]):
+        raise ValueError(
+            f"{type(tokenizer).__name__}: special tokens inside a sequence are not supported "
+            f"(expected {expected} around it, found {len(before)} before and {len(after)} after)"
+        )
+    return before, after
 
 
 def align_labels(

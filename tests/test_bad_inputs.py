@@ -14,8 +14,9 @@ import pytest
 from parley.cli import main
 from parley.config import load_config
 from parley.formats.readers import read_articles
-from parley.inference.batch import PredictOptions, predict_file, side_path
+from parley.inference.batch import PredictOptions, predict_file
 from parley.inference.news_io import iter_records
+from parley.inference.run_state import side_path
 from parley.training.trainer import train
 
 # model_dir and extractor: the keyword checkpoint of conftest.py; one torch thread for the whole module.
@@ -150,7 +151,7 @@ def test_row04_a_non_utf8_byte_in_a_news_csv_rejects_its_row_only(tmp_path):
     path = tmp_path / "dump.csv"
     path.write_bytes(b"id,text\r\na,One.\r\nb,Caf\xe9.\r\nc,Three.\r\n")
     records = list(iter_records(path))
-    assert [(r.line, r.article and r.article["id"]) for r in records] == [(2, "a"), (3, None), (4, "c")]
+    assert [(r.line, r.article and r.article.id) for r in records] == [(2, "a"), (3, None), (4, "c")]
     assert records[1].error == "not UTF-8 text"
 
 
@@ -162,14 +163,14 @@ def test_row09_a_byte_order_mark_is_accepted_by_every_reader(tmp_path, hand_arti
 
     news = tmp_path / "news.jsonl"
     news.write_text(bom + json.dumps({"id": "n1", "text": "One."}) + "\n", encoding="utf-8")
-    assert [(r.article["id"], r.line) for r in iter_records(news)] == [("n1", 1)]
+    assert [(r.article.id, r.line) for r in iter_records(news)] == [("n1", 1)]
 
     import gzip
 
     packed = tmp_path / "news.jsonl.gz"
     with gzip.open(packed, "wb") as handle:
         handle.write((bom + json.dumps({"id": "n1", "text": "One."}) + "\n").encode())
-    assert [r.article["id"] for r in iter_records(packed)] == ["n1"]
+    assert [r.article.id for r in iter_records(packed)] == ["n1"]
 
     fixtures = Path(__file__).parent / "fixtures"
     export = tmp_path / "export.json"

@@ -191,8 +191,8 @@ def test_news_readers_keep_good_records_and_reject_bad_ones_with_their_line(data
             path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + b"id,text\n" + b"\n".join(rows) + b"\n")
         records = list(iter_records(path))
         duplicate_ids(path)  # reads the same input: must not raise either
-    kept = [r for r in records if r.article is not None and r.article["id"].startswith("real-")]
-    assert [r.article["id"] for r in kept] == [f"real-{n}" for n in range(n_good)]
+    kept = [r for r in records if r.article is not None and r.article.id.startswith("real-")]
+    assert [r.article.id for r in kept] == [f"real-{n}" for n in range(n_good)]
     assert [r.line for r in kept] == good_lines
     rejected = {r.line for r in records if r.article is None}
     assert all(r.error for r in records if r.article is None)

@@ -15,9 +15,13 @@ import pytest
 import torch
 
 from parley.cli import main
+from parley.documents import Document
 from parley.inference import EventExtractor
-from parley.inference.batch import PredictOptions, merge_outputs, predict_file, release_free_heap, side_path
+from parley.inference.batch import PredictOptions, predict_file
+from parley.inference.heap import release_free_heap
+from parley.inference.merge import merge_outputs
 from parley.inference.news_io import iter_records
+from parley.inference.run_state import side_path
 
 # model_dir and extractor: the keyword checkpoint of conftest.py; one torch thread for the whole module.
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -299,7 +303,7 @@ def test_a_3000_token_sentence_is_windowed_and_its_events_map_back(extractor):
     text = " ".join(words) + "."
     expected = [i for i in range(len(text)) if text.startswith("invited", i)]
     extraction = extractor.extract([text])[0]
-    assert len(extractor._units([{"text": text}])) > 40  # the one sentence took many windows
+    assert len(extractor._units([Document(id=None, text=text)])) > 40  # the one sentence took many windows
     assert [(e.type, e.trigger.start) for e in extraction.events] == [("INVITE", at) for at in expected]
     russia = [m.start for m in extraction.mentions if m.label == "GPE"]
     assert russia == [i for i in range(len(text)) if text.startswith("Russia", i)]
@@ -343,7 +347,7 @@ def test_readers_take_gzip_csv_parquet_and_text_folders(tmp_path):
     )
     expected[parquet] = [("a", "One.", "2017-01-27"), ("dump:2", "Two.", None)]
     for path, want in expected.items():
-        got = [(r.article["id"], r.article["text"], r.article["date"]) for r in iter_records(path)]
+        got = [(r.article.id, r.article.text, r.article.date) for r in iter_records(path)]
         assert got == want, path
 
 

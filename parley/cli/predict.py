@@ -31,7 +31,8 @@ def _writable_file(path: str, option: str) -> Path:
 
 
 def _cmd_predict(args: argparse.Namespace) -> int:
-    from parley.inference.batch import PredictOptions, parse_shard, predict_file, shard_output_path
+    from parley.inference.batch import PredictOptions, predict_file
+    from parley.inference.shards import parse_shard, shard_output_path
 
     shard = parse_shard(args.shard)
     output = args.output
@@ -61,7 +62,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
 
 
 def _cmd_merge(args: argparse.Namespace) -> int:
-    from parley.inference.batch import merge_outputs
+    from parley.inference.merge import merge_outputs
 
     summary = merge_outputs(args.output, args.shards, overwrite=args.overwrite)
     print(summary.format())
