@@ -10,12 +10,12 @@ from conftest import CONFIGS, article_from_markup
 from parley.config import load_config
 from parley.documents import article_from_dict
 from parley.model import ParleyConfig, ParleyModel
-from parley.training.augment import augmented, name_pools, swap_names
+from parley.training.augment import augmented, name_pools, swap_names, swapped_labels
 from parley.training.dataset_builder import build_dataset
 
 
 def test_swap_names_replaces_people_and_places_and_keeps_every_span_valid(hand_articles, schema):
-    pools = name_pools(hand_articles)
+    pools = name_pools(hand_articles, swapped_labels(schema))
     assert "Staffan de Mistura" in pools["PER"] and "Vienna" in pools["GPE"]
     for article in hand_articles:
         copy = swap_names(article, pools, random.Random(3))
@@ -46,7 +46,7 @@ def test_the_same_name_gets_the_same_replacement_and_pronouns_stay(schema):
     assert names[3] == "He"
 
 
-def test_augment_names_adds_copies_to_train_only(tmp_path, tiny_encoder_dir, hand_articles, write_articles):
+def test_augment_names_adds_copies_to_train_only(tmp_path, tiny_encoder_dir, hand_articles, write_articles, schema):
     train = write_articles(hand_articles[:4], "train.jsonl")
     dev = write_articles(hand_articles[4:], "dev.jsonl")
     overrides = [f"model.encoder={tiny_encoder_dir}", f"data.train_paths=[{train}]", f"data.dev_paths=[{dev}]"]
@@ -54,7 +54,7 @@ def test_augment_names_adds_copies_to_train_only(tmp_path, tiny_encoder_dir, han
     more = build_dataset(load_config(CONFIGS / "train" / "tiny.yaml", [*overrides, "data.augment_names=2"]))
     assert len(more.datasets["train"]) == 3 * len(plain.datasets["train"])
     assert len(more.datasets["dev"]) == len(plain.datasets["dev"])
-    assert len(augmented(hand_articles, 0, seed=1)) == 0
+    assert len(augmented(hand_articles, 0, seed=1, schema=schema)) == 0
 
 
 def _batch():

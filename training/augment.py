@@ -13,10 +13,18 @@ import random
 from collections.abc import Iterable, Sequence
 
 from parley.documents import Argument, Article, Entity, LabeledEvent, Trigger
+from parley.schema import Schema
 
-# Labels whose proper names are swapped: the names of people and places. Organisation names are left alone,
-# since their words often carry the meaning ("opposition", "union") that a role depends on.
-SWAPPED_LABELS = ("PER", "GPE", "LOC")
+
+def swapped_labels(schema: Schema) -> tuple[str, ...]:
+    """Labels whose proper names are swapped: people, countries and what may fill the place role (PER, GPE, LOC
+    in the shipped schema). Organisation names are left alone: their words often carry the meaning ("opposition",
+    "union") that a role depends on."""
+    meanings = schema.meanings
+    places = schema.roles[meanings.place_role].labels if meanings.place_role else ()
+    organisations = set(meanings.organisation_labels)
+    labels = (*meanings.person_labels, *meanings.country_labels, *places)
+    return tuple(label for label in dict.fromkeys(labels) if label not in organisations)
 
 
 _PRONOUNS = {"he", "she", "it", "they", "we", "i", "you", "him", "her", "them", "us", "his", "its", "their"}
@@ -41,7 +49,7 @@ def _leaves(article: Article, labels: Sequence[str]) -> list[Entity]:
     return found
 
 
-def name_pools(articles: Iterable[Article], labels: Sequence[str] = SWAPPED_LABELS) -> dict[str, list[str]]:
+def name_pools(articles: Iterable[Article], labels: Sequence[str]) -> dict[str, list[str]]:
     """Every distinct name of each swapped label in the articles, sorted (the draw is then reproducible)."""
     pools: dict[str, set[str]] = {label: set() for label in labels}
     for article in articles:
@@ -100,10 +108,10 @@ def swap_names(article: Article, pools: dict[str, list[str]], rng: random.Random
     )
 
 
-def augmented(articles: Sequence[Article], copies: int, seed: int) -> list[Article]:
+def augmented(articles: Sequence[Article], copies: int, seed: int, schema: Schema) -> list[Article]:
     """`copies` name-swapped copies of each article, drawn from the articles' own names."""
     if copies <= 0:
         return []
-    pools = name_pools(articles)
+    pools = name_pools(articles, swapped_labels(schema))
     rng = random.Random(seed)
     return [swap_names(article, pools, rng, k) for k in range(1, copies + 1) for article in articles]

@@ -45,7 +45,7 @@ def read_split_articles(config: RunConfig, schema: Schema) -> SplitArticles:
         raise ValueError(f"no valid labeled articles for train under {where}")
     if data.augment_names:
         train = [a for a in found.articles if found.split_of[a.id] == "train"]
-        copies = augmented(train, data.augment_names, data.split_seed)
+        copies = augmented(train, data.augment_names, data.split_seed, schema)
         found.split_of.update((copy.id, "train") for copy in copies)
         found.articles += copies
         found.notes.append(f"{len(copies)} name-swapped cop(ies) of training articles added (data.augment_names)")
