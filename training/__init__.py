@@ -1,1 +1,1 @@
-"""parley.training: readers, writers, dataset builder, metrics and the training loop."""
+"""parley.training: labeled articles to a tokenised dataset, and the training loop that fine-tunes the model."""
