@@ -169,16 +169,15 @@ def parse_entries(raw: Any, origin: str) -> list[ActorEntry]:
     return entries
 
 
-def shipped_entries() -> list[ActorEntry]:
+def shipped_entries(path: Path | None = None) -> list[ActorEntry]:
     """The international organisations, seats of government and named groups of configs/actors/organisations.yaml."""
-    path = actors_config_path("organisations.yaml")
+    path = path or actors_config_path("organisations.yaml")
     return parse_entries(_read_yaml(path), str(path))
 
 
-def people_entries() -> list[ActorEntry]:
+def people_entries(path: Path | None = None) -> list[ActorEntry]:
     """The people of configs/actors/people.yaml; a surname stands alone where it belongs to one country."""
-    path = actors_config_path("people.yaml")
-    raw = _read_yaml(path)
+    raw = _read_yaml(path or actors_config_path("people.yaml"))
     countries_of: dict[str, set[str]] = {}
     for country, names in raw.items():
         for name in names:
@@ -312,3 +311,18 @@ class SectorWords:
         strong = [sector for _, sector, weak in marks if not weak]
         weak = [sector for _, sector, weak in marks if weak]
         return (strong or weak or [None])[-1]
+
+
+def load_actor_config(path: str | Path) -> object:
+    """Read and check one shipped file of configs/actors/ by its name (what the config tests load)."""
+    path = Path(path)
+    if path.name in ("demonyms.yaml", "cow_codes.yaml"):
+        return Countries()
+    if path.name == "sectors.yaml":
+        return SectorWords(path)
+    loaders = {"organisations.yaml": shipped_entries, "people.yaml": people_entries}
+    if path.name not in loaders:
+        raise ActorDictionaryError(f"{path}: not a file of configs/actors/ ({sorted(loaders)}, sectors, demonyms...)")
+    entries = loaders[path.name](path)
+    check_entries(entries, Countries(), SectorWords().codes, str(path))
+    return entries

@@ -7,6 +7,7 @@ import yaml
 from conftest import CONFIGS
 
 from parley.config import ConfigError, RunConfig, config_from_dict, load_config
+from parley.inference.actor_dictionary import load_actor_config
 from parley.schema import load_schema
 
 
@@ -16,6 +17,8 @@ def _loader(path):
         return load_config
     if path.name.startswith("schema"):
         return load_schema
+    if path.parent.name == "actors":
+        return load_actor_config
     raise AssertionError(f"{path}: no loader known for this config file; add one to tests/test_config.py")
 
 
