@@ -294,16 +294,16 @@ def _phrase_after(text: str, end: int) -> str:
 
 def _name_words(text: str, sectors: SectorWords, countries: Countries) -> list[str]:
     """The words of a proper name in a mention: capitalised words that are no title, honorific or country cue."""
-    words = [_NAME_PARTICLE.sub("", w.strip(",.;:'’\"")) for w in re.sub(r"['’]s\b", "", text).split()]
-    return [
-        w
-        for w in words
-        if w[:1].isupper()
-        and w.lower() not in HONORIFICS
-        and not sectors.marks(w)
-        and not countries.find(w)
-        and len(w) > 1
-    ]
+    text = re.sub(r"['’]s\b", "", text)
+    cues = [(start, end) for start, end, _ in countries.in_text(text)]
+    names = []
+    for match in re.finditer(r"\S+", text):
+        word = _NAME_PARTICLE.sub("", match.group().strip(",.;:'’\""))
+        if any(start <= match.start() < end for start, end in cues) or len(word) < 2 or not word[:1].isupper():
+            continue
+        if word.lower() not in HONORIFICS and not sectors.marks(word):
+            names.append(word)
+    return names
 
 
 def _head(text: str) -> str:
