@@ -1,4 +1,4 @@
-"""Actor coding against the labeled mentions of data/actors/actor_mentions.jsonl: country accuracy, sector
+"""Actor coding against the labeled mentions of data/actors/actor_mentions.tsv: country accuracy, sector
 accuracy and coverage, on the part the rules were tuned on and on the held-out part.
 
 The coder runs on the gold mentions and events of each article (read as extractions), so the figures
@@ -15,6 +15,7 @@ The last line is the unseen parts' (heldout and fresh): `actor_country_acc=X act
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import time
 from collections import defaultdict
@@ -36,7 +37,13 @@ PARTS = {
 
 
 def load_labels(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    """The labeled mentions (TSV: split, article, entity, start, end, country, sector, file, text; empty = none)."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    for row in rows:
+        row.update(start=int(row["start"]), end=int(row["end"]), country=row["country"] or None)
+        row["sector"] = row["sector"] or None
+    return rows
 
 
 def code_labeled(labels: list[dict], coder: ActorCoder) -> list[tuple[dict, object]]:
@@ -85,7 +92,7 @@ def scores(pairs: list[tuple[dict, object]]) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--labels", default=str(ROOT / "data/actors/actor_mentions.jsonl"))
+    parser.add_argument("--labels", default=str(ROOT / "data/actors/actor_mentions.tsv"))
     parser.add_argument("--errors", action="store_true", help="list the tuning part's wrong codes")
     args = parser.parse_args(argv)
     labels = load_labels(Path(args.labels))
