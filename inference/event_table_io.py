@@ -3,7 +3,8 @@
 Codes stay text in every format: a CAMEO code such as "040" keeps its leading zero, a COW code or a GeoNames
 id is an identifier, not a number. CSV and TSV leave a missing value empty; Parquet keeps the types
 (strings, int64 quad_class and sentence_number, float64 goldstein, coordinates and confidence, nulls for
-missing numbers). pandas: `pd.read_csv(path, dtype=EVENT_DTYPES, keep_default_na=False)` or `pd.read_parquet`.
+missing numbers). pandas: `pd.read_parquet(path)`, or for CSV
+`pd.read_csv(path, dtype=EVENT_DTYPES, keep_default_na=False, na_values=EVENT_NA_VALUES)`.
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ from parley.inference.events import Extraction
 from parley.schema import Schema, load_schema
 
 TABLE_FORMATS = {".csv": "csv", ".tsv": "tsv", ".parquet": "parquet", ".jsonl": "jsonl"}
-# For readers that guess types from CSV text (pandas: dtype=EVENT_DTYPES, keep_default_na=False).
+# For readers that guess types from CSV text: pandas.read_csv(path, dtype=EVENT_DTYPES, keep_default_na=False,
+# na_values=EVENT_NA_VALUES) keeps every code as text ("040") and reads an empty number as missing.
 EVENT_DTYPES = {
     column: "Int64" if column in INTEGER_COLUMNS else "float64" if column in FLOAT_COLUMNS else "str"
     for column in EVENT_COLUMNS
 }
+EVENT_NA_VALUES = {column: [""] for column in (*INTEGER_COLUMNS, *FLOAT_COLUMNS)}
 ROW_GROUP_ROWS = 10_000
 # Integer columns of de-duplicated and aggregated tables.
 COUNT_COLUMNS = ("story_count", "events", "stories")

@@ -81,6 +81,19 @@ def test_every_format_round_trips_with_types(tmp_path, table, extraction, suffix
     assert rows[0]["cameo"] == "040" and rows[0]["source_cow"] == "731" and rows[0]["quad_class"] == 1
 
 
+def test_pandas_reads_csv_codes_as_text(tmp_path, table, extraction):
+    import pandas as pd
+
+    from parley.inference.event_table_io import EVENT_DTYPES, EVENT_NA_VALUES
+
+    path = tmp_path / "events.csv"
+    write_event_table([extraction], path, table=table)
+    frame = pd.read_csv(path, dtype=EVENT_DTYPES, keep_default_na=False, na_values=EVENT_NA_VALUES)
+    assert list(frame["cameo"]) == ["040", "040", "125"] and frame["source_cow"][0] == "731"
+    assert frame["target_country"][2] == "" and frame["quad_class"][2] == 3
+    assert frame["place_lat"].dtype == "float64" and frame["goldstein"][2] == -5.0
+
+
 def test_parquet_keeps_codes_as_text(tmp_path, table, extraction):
     import pyarrow.parquet as pq
 
