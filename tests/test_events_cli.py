@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from conftest import article_from_markup
 
 from parley.cli import main
+from parley.inference.event_table import EVENT_COLUMNS
 from parley.inference.event_table_io import read_event_table
+
+REPO = Path(__file__).resolve().parents[1]
 
 STORY = (
     "PANMUNJOM, June 30 - U.S. President [Donald Trump](PER tr) {met}(MEET asserted agent=tr partner=kim) "
@@ -76,3 +80,20 @@ def test_refusals_name_the_file(tmp_path, repeated_story, capsys):
     bad.write_text('{"id": "a1", "text": "x"}\n')
     assert main(["events", "table", str(bad), "--output", str(tmp_path / "t.csv")]) == 1
     assert "bad.jsonl:1: article 'a1': not an extraction record" in capsys.readouterr().err
+
+
+def test_predict_format_events_writes_the_table(model_dir, tmp_path, capsys):
+    """The predict hook: the extractions beside the output, the event table in the output's format."""
+    dump = tmp_path / "news.jsonl"
+    seed = json.loads((REPO / "data" / "seeds.jsonl").read_text(encoding="utf-8").splitlines()[3])
+    dump.write_text(json.dumps({"id": "n1", "text": seed["text"], "date": seed["date"]}) + "\n")
+    out = tmp_path / "events.parquet"
+    args = ["predict", "--model", str(model_dir), "--input", str(dump), "--output", str(out), "--quiet"]
+    assert main([*args, "--format", "events"]) == 0
+    assert "written to" in capsys.readouterr().out
+    rows = read_event_table(out)
+    assert rows and all(list(row) == list(EVENT_COLUMNS) for row in rows)
+    assert {row["story_id"] for row in rows} == {"n1"} and rows[0]["model_version"].startswith(model_dir.name)
+    assert (tmp_path / "events.parquet.extractions.jsonl").is_file()
+    assert main([*args, "--format", "events", "--dyads"]) == 1
+    assert "--format events: leave out --dyads" in capsys.readouterr().err
