@@ -29,6 +29,15 @@ class EventType:
 
 
 @dataclass(frozen=True)
+class CameoCode:
+    """One CAMEO code's name, quad class (1-4) and Goldstein score (-10 to 10), from the schema's `cameo_codes`."""
+
+    name: str
+    quad_class: int
+    goldstein: float
+
+
+@dataclass(frozen=True)
 class Role:
     name: str
     labels: tuple[str, ...]
@@ -64,6 +73,8 @@ class Schema:
     statuses: tuple[str, ...]
     meanings: Meanings
     version: int = 1
+    # Reference data: not stored in checkpoints, so not part of what makes two schemas the same.
+    cameo_codes: dict[str, CameoCode] = field(default_factory=dict, compare=False)
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any], origin: str = "<dict>") -> Schema:
@@ -71,7 +82,7 @@ class Schema:
         if not isinstance(raw, dict):
             raise SchemaError(f"{origin}: expected a mapping at the top level")
         required = {"mention_labels", "event_types", "roles", "statuses"}
-        known = {"version", "meanings", *required}
+        known = {"version", "meanings", "cameo_codes", *required}
         unknown = set(raw) - known
         if unknown:
             raise SchemaError(f"{origin}: unknown key(s) {sorted(unknown)}; expected {sorted(known)}")
@@ -84,7 +95,8 @@ class Schema:
         event_types = _event_types(raw["event_types"], statuses, origin)
         roles = _roles(raw["roles"], labels, origin)
         meanings = _meanings(raw.get("meanings"), roles, statuses, labels, origin)
-        return cls(labels, event_types, roles, statuses, meanings, int(raw.get("version", 1)))
+        cameo_codes = _cameo_codes(raw.get("cameo_codes") or {}, origin)
+        return cls(labels, event_types, roles, statuses, meanings, int(raw.get("version", 1)), cameo_codes)
 
     def to_dict(self) -> dict[str, Any]:
         """The schema as JSON-ready data (stored in checkpoints and datasets).
@@ -239,6 +251,19 @@ def _check_keys(spec: Any, allowed: set[str], where: str, origin: str) -> None:
     unknown = set(spec) - allowed
     if unknown:
         raise SchemaError(f"{origin}: {where} has unknown key(s) {sorted(unknown)}; expected {sorted(allowed)}")
+
+
+def _cameo_codes(raw: Any, origin: str) -> dict[str, CameoCode]:
+    codes = {}
+    for code, spec in _items(raw, "cameo_codes", origin):
+        _check_keys(spec, {"name", "quad_class", "goldstein"}, f"cameo_codes.{code}", origin)
+        try:
+            codes[code] = CameoCode(str(spec["name"]), int(spec["quad_class"]), float(spec["goldstein"]))
+        except (KeyError, TypeError, ValueError) as err:
+            raise SchemaError(f"{origin}: cameo_codes.{code} needs a name, a quad_class 1-4 and a goldstein") from err
+        if not (1 <= codes[code].quad_class <= 4 and -10 <= codes[code].goldstein <= 10):
+            raise SchemaError(f"{origin}: cameo_codes.{code}: quad_class must be 1-4, goldstein -10 to 10")
+    return codes
 
 
 def default_schema_path() -> Path:

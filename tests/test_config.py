@@ -10,6 +10,7 @@ from conftest import CONFIGS
 from torch.utils.data import DataLoader
 
 from parley.config import DEV_METRICS, ConfigError, RunConfig, config_from_dict, load_config
+from parley.inference.actor_dictionary import load_actor_config
 from parley.model import ParleyConfig, ParleyModel
 from parley.schema import load_schema
 from parley.training.collate import Collator
@@ -23,6 +24,8 @@ def _loader(path):
         return load_config
     if path.name.startswith("schema"):
         return load_schema
+    if path.parent.name == "actors":
+        return load_actor_config
     raise AssertionError(f"{path}: no loader known for this config file; add one to tests/test_config.py")
 
 

@@ -54,7 +54,12 @@ def _cmd_predict(args: argparse.Namespace) -> int:
         progress=not args.quiet,
         overwrite=args.overwrite,
     )
-    summary = predict_file(options)
+    if args.format == "events":
+        from parley.inference.event_predict import predict_events
+
+        summary = predict_events(options, actors=args.actors)
+    else:
+        summary = predict_file(options)
     for note in summary.notes:
         print(f"note: {note}", file=sys.stderr)
     print(summary.format())
@@ -90,11 +95,12 @@ def add_commands(commands: argparse._SubParsersAction, debug: argparse.ArgumentP
     predict.add_argument("--output", required=True, help="output file; rejects, state (and index) files go beside it")
     predict.add_argument(
         "--format",
-        choices=("jsonl", "csv", "parquet"),
+        choices=("jsonl", "csv", "parquet", "events"),
         default=None,
         help="default: from the output suffix (.jsonl, .csv, .parquet), which it must not contradict; csv and parquet "
-        "need --dyads. CSV codes are text: read them as such (docs/schema.md section 9)",
+        "need --dyads; events: the event table (docs/event_table.md). CSV codes are text (docs/schema.md section 9)",
     )
+    predict.add_argument("--actors", default=None, help="with --format events: your actor dictionary (YAML or CSV)")
     predict.add_argument("--dyads", action="store_true", help="write event-data rows (source, target, CAMEO ...)")
     predict.add_argument("--batch-size", type=int, default=32, help="sentences per forward pass")
     predict.add_argument("--chunk-size", type=int, default=64, help="input records per commit (resume granularity)")
