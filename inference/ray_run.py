@@ -1,0 +1,224 @@
+"""`parley predict --engine ray`: the input files through the Ray engine into shards of an output folder.
+
+Reading is a Ray task per input file (parley.inference.news_io's readers, so ids, lines and rejects are those
+of `parley predict`); the model runs in the actor pool of ray_engine.py; the driver receives the results in
+input order and writes each input file's shard (`OUT/NAME.jsonl` or `.parquet`) and rejects
+(`OUT/_rejects/NAME.jsonl`), then records the file in the manifest (ray_manifest.py). A shard is written under
+a hidden name and renamed when complete, so a folder never holds half a shard under a shard's name.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import os
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from operator import itemgetter
+from pathlib import Path
+from typing import Any
+
+from parley.inference.news_io import InputRecord, ParquetRowWriter, json_line
+from parley.inference.ray_engine import EngineSettings, extract_records, read_input_files
+from parley.inference.ray_manifest import (
+    REJECTS_FOLDER,
+    FileDone,
+    Manifest,
+    input_files,
+    shard_name,
+    starting_manifest,
+    write_manifest,
+)
+
+SHARD_FORMATS = ("jsonl", "parquet")
+
+
+@dataclass
+class RayPredictOptions:
+    """One `parley predict --engine ray` run."""
+
+    input: str  # a file, a folder or a glob of .jsonl, .jsonl.gz, .csv, .parquet
+    output: str  # the output folder
+    settings: EngineSettings
+    format: str = "jsonl"  # of the shards: jsonl or parquet (parquet holds dyad or event-table rows)
+    address: str | None = None  # an existing Ray cluster; None: a local Ray, or the one already started
+    overwrite: bool = False
+    progress: bool = True
+
+
+@dataclass
+class RaySummary:
+    """What a Ray run did."""
+
+    output: Path
+    kind: str
+    files_done: int = 0
+    files_skipped: int = 0
+    articles: int = 0
+    rejected: int = 0
+    rows: int = 0
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    def format(self) -> str:
+        rows = f", {self.rows} {self.kind} row(s)" if self.kind != "extractions" else ""
+        return (
+            f"{self.files_done} input file(s) done, {self.files_skipped} already done; {self.articles} article(s)"
+            f"{rows} written to {self.output}; {self.rejected} rejected (see {self.output / REJECTS_FOLDER})"
+        )
+
+
+def predict_with_ray(options: RayPredictOptions) -> RaySummary:
+    """Run the model over every input file not yet done and write its shard; see the module docstring."""
+    started = time.perf_counter()
+    settings = options.settings
+    if options.format not in SHARD_FORMATS:
+        raise ValueError(f"--format: the Ray engine writes {SHARD_FORMATS} shards, got {options.format!r}")
+    if options.format == "parquet" and settings.kind == "extractions":
+        raise ValueError("Parquet shards hold dyad or event-table rows: add --dyads (extractions are written as JSONL)")
+    folder = Path(options.output)
+    if folder.exists() and not folder.is_dir():
+        raise ValueError(f"--output {folder}: is a file; the Ray engine writes shards into a folder")
+    files = input_files(options.input, folder)
+    run = {
+        "model": str(Path(settings.model).resolve()),
+        "kind": settings.kind,
+        "format": options.format,
+        "actor_dictionary": settings.actor_dictionary,
+        "int8": settings.int8,
+        "dtype": settings.dtype,
+    }
+    (folder / REJECTS_FOLDER).mkdir(parents=True, exist_ok=True)
+    manifest = starting_manifest(folder, run, options.overwrite)
+    pending = [path for path in files if not manifest.is_done(path, folder)]
+    summary = RaySummary(folder, settings.kind, files_skipped=len(files) - len(pending))
+    if pending:
+        with ray_session(options.address, options.progress):
+            _write_results(_results(pending, settings), pending, folder, manifest, summary)
+    else:
+        summary.notes.append(f"all {len(files)} input file(s) already done, nothing to do")
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _results(pending: list[Path], settings: EngineSettings) -> Iterator[dict[str, Any]]:
+    """The result rows of the pending files, in input order (ray_engine.RESULT_SCHEMA)."""
+    import ray
+
+    files = ray.data.from_items([{"file": str(path)} for path in pending], override_num_blocks=len(pending))
+    # Reading takes no CPU slot of its own: the actors may hold every slot, and reading would then wait forever.
+    # One block per actor call, so that the actors share even a single file's records.
+    records = files.map_batches(
+        read_input_files,
+        fn_kwargs={"block_records": settings.batch_size},
+        batch_size=1,
+        batch_format="pyarrow",
+        num_cpus=0,
+    )
+    for batch in extract_records(records, settings).iter_batches(batch_size=None, batch_format="pyarrow"):
+        yield from batch.to_pylist()
+
+
+def _write_results(
+    results: Iterable[dict[str, Any]], pending: list[Path], folder: Path, manifest: Manifest, summary: RaySummary
+) -> None:
+    """Write each file's results as its shard and record it in the manifest as soon as its last row is in."""
+    written: set[str] = set()
+    expected = {str(path) for path in pending}
+    for file, rows in itertools.groupby(results, key=itemgetter("file")):
+        if file in written or file not in expected:
+            raise RuntimeError(f"{file}: results arrived out of input order; nothing of it is recorded as done")
+        written.add(file)
+        _finish_file(Path(file), rows, folder, manifest, summary)
+    for path in pending:  # a file with no record (empty) gives an empty shard
+        if str(path) not in written:
+            _finish_file(path, iter(()), folder, manifest, summary)
+
+
+def _finish_file(
+    path: Path, results: Iterable[dict[str, Any]], folder: Path, manifest: Manifest, summary: RaySummary
+) -> None:
+    shard = shard_name(path)
+    stat = path.stat()  # before the results are written: a file changed meanwhile is read again next time
+    target = manifest.shard_path(folder, shard)
+    partial = folder / f".{shard}.partial.{manifest.run['format']}"
+    rejects, partial_rejects = folder / REJECTS_FOLDER / f"{shard}.jsonl", folder / f".{shard}.rejects.partial"
+    done = FileDone(stat.st_size, stat.st_mtime_ns, shard)
+    with open(partial_rejects, "wb") as rejects_file:
+        rows = _output_rows(results, rejects_file, done)
+        done.rows = _write_rows(rows, partial, manifest.run)
+    os.replace(partial, target)
+    os.replace(partial_rejects, rejects)
+    manifest.files[str(path)] = done
+    write_manifest(folder, manifest)
+    summary.files_done += 1
+    summary.articles, summary.rejected, summary.rows = (
+        summary.articles + done.articles,
+        summary.rejected + done.rejected,
+        summary.rows + done.rows,
+    )
+
+
+def _output_rows(results: Iterable[dict[str, Any]], rejects, done: FileDone) -> Iterator[dict[str, Any]]:
+    """The output rows of a file's results; its rejects go to `rejects` as `parley predict` writes them."""
+    for result in results:
+        if result["error"] is not None:
+            record = InputRecord(result["index"], result["line"], result["file"], result["id"], error=result["error"])
+            rejects.write(json_line(record.reject()))
+            done.rejected += 1
+            continue
+        done.articles += 1
+        yield from json.loads(result["rows"])
+
+
+def _write_rows(rows: Iterable[dict[str, Any]], path: Path, run: dict[str, Any]) -> int:
+    """Write rows to a shard in the run's format; returns their count."""
+    if run["format"] == "jsonl":
+        count = 0
+        with open(path, "wb") as out:
+            for row in rows:
+                out.write(json_line(row))
+                count += 1
+        return count
+    if run["kind"] == "events":
+        from parley.inference.event_table import EVENT_COLUMNS
+        from parley.inference.event_table_io import write_rows
+
+        return write_rows(rows, path, EVENT_COLUMNS)
+    with ParquetRowWriter(path) as writer:
+        writer.write(rows)
+    return writer.rows
+
+
+@contextmanager
+def ray_session(address: str | None, progress: bool) -> Iterator[None]:
+    """Ray connected (to `address`, else a local Ray) with results kept in input order; a Ray this call
+    started is shut down at the end, one already running is left as it was."""
+    try:
+        import ray
+        from ray.data import DataContext
+    except ImportError:
+        raise ValueError("the Ray engine needs Ray: pip install 'parley-events[ray]'") from None
+
+    started = not ray.is_initialized()
+    if started:
+        ray.init(address=address, include_dashboard=False, logging_level=logging.WARNING, log_to_driver=progress)
+    context = DataContext.get_current()
+    before = (context.execution_options.preserve_order, context.enable_progress_bars)
+    # Input order is what lets each file's shard be finished, and recorded as done, as soon as its last row is in.
+    context.execution_options.preserve_order = True
+    context.enable_progress_bars = progress
+    data_logger = logging.getLogger("ray.data")
+    level = data_logger.level
+    if not progress:
+        data_logger.setLevel(logging.WARNING)  # its plan and timing lines are INFO
+    try:
+        yield
+    finally:
+        context.execution_options.preserve_order, context.enable_progress_bars = before
+        data_logger.setLevel(level)
+        if started:
+            ray.shutdown()
