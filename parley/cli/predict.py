@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from parley.cli.ray_predict import run_ray_predict
+
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     import json
@@ -31,6 +33,8 @@ def _writable_file(path: str, option: str) -> Path:
 
 
 def _cmd_predict(args: argparse.Namespace) -> int:
+    if args.engine == "ray":
+        return run_ray_predict(args)
     from parley.inference.batch import PredictOptions, predict_file
     from parley.inference.shards import parse_shard, shard_output_path
 
