@@ -4,15 +4,16 @@ The model runs in an actor pool: each actor loads the checkpoint once (`Extracti
 of articles per call, the sentences of the batch sorted by length and batched together as in `parley predict`.
 Rows flow between stages with fixed Arrow schemas (`ARTICLE_SCHEMA` in, `RESULT_SCHEMA` out), so that no block's
 types depend on which values it happened to hold. A result row is one input record: its place in the input
-(`file`, `index`, `line`), `id`, `error` (why it was rejected, else null) and `rows`, the JSON list of what it
-gave: its one extraction record (docs/schema.md section 6), its dyad rows or its event-table rows.
+(`file`, `index`, `line`), `id`, `error` (why it was rejected, else null) and `rows`, the JSON Lines of what
+it gave (one JSON object per line, split on "\n" only): its one extraction record (docs/schema.md section 6), its
+dyad rows or its event-table rows. They are the very lines a JSONL output holds, so that writing them costs
+the one process that writes (the driver) no decoding.
 
 Ray is the optional extra `parley[ray]`; the run over files and the output folder are in ray_run.py.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -20,7 +21,7 @@ from typing import Any
 import pyarrow as pa
 
 from parley.documents import Document
-from parley.inference.news_io import InputRecord, duplicate_ids, iter_records, validate_record
+from parley.inference.news_io import InputRecord, duplicate_ids, iter_records, json_line, validate_record
 
 KINDS = ("extractions", "dyads", "events")
 LOCATOR = (("file", pa.string()), ("index", pa.int64()), ("line", pa.int64()), ("id", pa.string()))
@@ -124,7 +125,7 @@ class ExtractionActor:
         for record in records:
             rows = None
             if record["error"] is None:
-                rows = json.dumps(self.rows_of(next(extractions)), ensure_ascii=False)
+                rows = "".join(json_line(row).decode("utf-8") for row in self.rows_of(next(extractions)))
             results.append({**{name: record[name] for name, _ in LOCATOR}, "error": record["error"], "rows": rows})
         return pa.Table.from_pylist(results, schema=RESULT_SCHEMA)
 

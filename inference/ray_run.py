@@ -148,8 +148,7 @@ def _finish_file(
     rejects, partial_rejects = folder / REJECTS_FOLDER / f"{shard}.jsonl", folder / f".{shard}.rejects.partial"
     done = FileDone(stat.st_size, stat.st_mtime_ns, shard)
     with open(partial_rejects, "wb") as rejects_file:
-        rows = _output_rows(results, rejects_file, done)
-        done.rows = _write_rows(rows, partial, manifest.run)
+        done.rows = _write_rows(_row_lines(results, rejects_file, done), partial, manifest.run)
     os.replace(partial, target)
     os.replace(partial_rejects, rejects)
     manifest.files[str(path)] = done
@@ -162,8 +161,9 @@ def _finish_file(
     )
 
 
-def _output_rows(results: Iterable[dict[str, Any]], rejects, done: FileDone) -> Iterator[dict[str, Any]]:
-    """The output rows of a file's results; its rejects go to `rejects` as `parley predict` writes them."""
+def _row_lines(results: Iterable[dict[str, Any]], rejects, done: FileDone) -> Iterator[str]:
+    """The JSON Lines of a file's results, article by article; its rejects go to `rejects` as `parley predict`
+    writes them."""
     for result in results:
         if result["error"] is not None:
             record = InputRecord(result["index"], result["line"], result["file"], result["id"], error=result["error"])
@@ -171,18 +171,20 @@ def _output_rows(results: Iterable[dict[str, Any]], rejects, done: FileDone) -> 
             done.rejected += 1
             continue
         done.articles += 1
-        yield from json.loads(result["rows"])
+        yield result["rows"]
 
 
-def _write_rows(rows: Iterable[dict[str, Any]], path: Path, run: dict[str, Any]) -> int:
-    """Write rows to a shard in the run's format; returns their count."""
+def _write_rows(lines: Iterable[str], path: Path, run: dict[str, Any]) -> int:
+    """Write the rows to a shard in the run's format; returns their count."""
     if run["format"] == "jsonl":
         count = 0
         with open(path, "wb") as out:
-            for row in rows:
-                out.write(json_line(row))
-                count += 1
+            for text in lines:
+                out.write(text.encode("utf-8"))
+                count += text.count("\n")  # JSON escapes a newline inside a string, so each is a row's end
         return count
+    # Not splitlines(): JSON leaves U+2028 and other line separators inside strings as they are.
+    rows = (json.loads(line) for text in lines for line in text.split("\n") if line)
     if run["kind"] == "events":
         from parley.inference.event_table import EVENT_COLUMNS
         from parley.inference.event_table_io import write_rows

@@ -133,7 +133,7 @@ def test_dataset_api_gives_event_table_rows(model_dir):
     results = extract_dataset(ray.data.from_items(articles), EngineSettings(str(model_dir), kind="events")).take_all()
     by_id = {row["id"]: row for row in results}
     assert len(results) == 7 and by_id[None]["error"].startswith("missing 'id'")
-    rows = [row for result in results if result["rows"] for row in json.loads(result["rows"])]
+    rows = [json.loads(line) for result in results if result["rows"] for line in result["rows"].split("\n") if line]
     assert rows and {row["story_id"] for row in rows} <= {a.get("id") for a in articles}
     assert all(row["event_type"] and row["model_version"] for row in rows)
 
