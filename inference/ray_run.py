@@ -21,6 +21,8 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+from parley.inference.actors import ActorCoder
+from parley.inference.checkpoint import check_model_folder
 from parley.inference.news_io import InputRecord, ParquetRowWriter, json_line
 from parley.inference.ray_engine import EngineSettings, extract_records, read_input_files
 from parley.inference.ray_manifest import (
@@ -32,6 +34,7 @@ from parley.inference.ray_manifest import (
     starting_manifest,
     write_manifest,
 )
+from parley.model.configuration import ParleyConfig
 
 SHARD_FORMATS = ("jsonl", "parquet")
 
@@ -83,6 +86,9 @@ def predict_with_ray(options: RayPredictOptions) -> RaySummary:
     if folder.exists() and not folder.is_dir():
         raise ValueError(f"--output {folder}: is a file; the Ray engine writes shards into a folder")
     files = input_files(options.input, folder)
+    check_model_folder(settings.model)  # here, not in every actor of the cluster
+    if settings.actor_dictionary is not None:
+        ActorCoder(settings.actor_dictionary, schema=ParleyConfig.from_pretrained(settings.model).schema_obj)
     run = {
         "model": str(Path(settings.model).resolve()),
         "kind": settings.kind,
