@@ -102,8 +102,10 @@ def predict_with_ray(options: RayPredictOptions) -> RaySummary:
     pending = [path for path in files if not manifest.is_done(path, folder)]
     summary = RaySummary(folder, settings.kind, files_skipped=len(files) - len(pending))
     if pending:
+        # Taken before reading: a file that changes during the run is not recorded as done in its new state.
+        stats = {str(path): path.stat() for path in pending}
         with ray_session(options.address, options.progress):
-            _write_results(_results(pending, settings), pending, folder, manifest, summary)
+            _write_results(_results(pending, settings), stats, folder, manifest, summary)
     else:
         summary.notes.append(f"all {len(files)} input file(s) already done, nothing to do")
     summary.seconds = time.perf_counter() - started
@@ -129,26 +131,34 @@ def _results(pending: list[Path], settings: EngineSettings) -> Iterator[dict[str
 
 
 def _write_results(
-    results: Iterable[dict[str, Any]], pending: list[Path], folder: Path, manifest: Manifest, summary: RaySummary
+    results: Iterable[dict[str, Any]],
+    stats: dict[str, os.stat_result],
+    folder: Path,
+    manifest: Manifest,
+    summary: RaySummary,
 ) -> None:
-    """Write each file's results as its shard and record it in the manifest as soon as its last row is in."""
+    """Write each file's results as its shard and record it in the manifest (as `stats` found it before it was
+    read) as soon as its last row is in."""
     written: set[str] = set()
-    expected = {str(path) for path in pending}
     for file, rows in itertools.groupby(results, key=itemgetter("file")):
-        if file in written or file not in expected:
+        if file in written or file not in stats:
             raise RuntimeError(f"{file}: results arrived out of input order; nothing of it is recorded as done")
         written.add(file)
-        _finish_file(Path(file), rows, folder, manifest, summary)
-    for path in pending:  # a file with no record (empty) gives an empty shard
-        if str(path) not in written:
-            _finish_file(path, iter(()), folder, manifest, summary)
+        _finish_file(Path(file), stats[file], rows, folder, manifest, summary)
+    for file, stat in stats.items():  # a file with no record (empty) gives an empty shard
+        if file not in written:
+            _finish_file(Path(file), stat, iter(()), folder, manifest, summary)
 
 
 def _finish_file(
-    path: Path, results: Iterable[dict[str, Any]], folder: Path, manifest: Manifest, summary: RaySummary
+    path: Path,
+    stat: os.stat_result,
+    results: Iterable[dict[str, Any]],
+    folder: Path,
+    manifest: Manifest,
+    summary: RaySummary,
 ) -> None:
     shard = shard_name(path)
-    stat = path.stat()  # before the results are written: a file changed meanwhile is read again next time
     target = manifest.shard_path(folder, shard)
     partial = folder / f".{shard}.partial.{manifest.run['format']}"
     rejects, partial_rejects = folder / REJECTS_FOLDER / f"{shard}.jsonl", folder / f".{shard}.rejects.partial"
