@@ -19,6 +19,8 @@ from parley.schema import Schema, load_schema
 MAX_BYTES = 5_000_000
 TOP_DYADS = 15
 STORY_LINKS = 6
+# What the browser adds besides its articles and index rows (notes, headings, the sampling note in the intro).
+BROWSER_FRAME_BYTES = 2_000
 
 
 @dataclass
@@ -70,7 +72,7 @@ def events_page(
     # Sized with a link to every article; once the browser is sampled, only the shown ones keep theirs.
     page.sections = [*chart_sections, _dyads_section(page, dyads, type_colours, anchors_for(findings.articles))]
     fixed = len(page.render(script).encode("utf-8"))
-    browser = article_browser(findings.articles, max_bytes - fixed - 20_000)
+    browser = article_browser(findings.articles, max_bytes - fixed - BROWSER_FRAME_BYTES)
     page.sections[-1] = _dyads_section(page, dyads, type_colours, browser.anchors)
     page.sections.append(Section("articles", "Articles", _browser_body(browser, findings)))
     page.intro = _intro(findings, events, dyad_rows, browser.note)

@@ -124,18 +124,22 @@ class Chromium:
         """A new page showing `url`; returns its session id."""
         target = self.call("Target.createTarget", url="about:blank")["targetId"]
         session = self.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
-        self.call(
-            "Emulation.setDeviceMetricsOverride",
-            session,
-            width=self.width,
-            height=self.height,
-            deviceScaleFactor=1,
-            mobile=False,
-        )
+        self.resize(session, self.height)
         self.call("Page.enable", session)
         self.call("Page.navigate", session, url=url)
         self.wait_for("Page.loadEventFired")
         return session
+
+    def resize(self, session: str, height: int) -> None:
+        """Make the page's viewport `height` pixels high (at the browser's width)."""
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            session,
+            width=self.width,
+            height=height,
+            deviceScaleFactor=1,
+            mobile=False,
+        )
 
     def close(self) -> None:
         self.process.terminate()
@@ -158,12 +162,15 @@ def screenshot_report(browser: Chromium, report: Path, out: Path, max_height: in
         if chart["failed"] or chart["marks"] == 0:
             problems.append(f"{report.name} {chart['id']}: {'failed' if chart['failed'] else 'drew nothing'}")
     for section in page["sections"]:
-        height = min(section["height"], max_height)
-        clip = {"x": 0, "y": section["top"], "width": browser.width, "height": height, "scale": 1}
-        shot = browser.call("Page.captureScreenshot", session, format="png", captureBeyondViewport=True, clip=clip)
+        # The viewport is made the section's size and scrolled to it: painting past the viewport
+        # (captureBeyondViewport) leaves the lower part of long tables blank.
+        height = round(min(section["height"], max_height))
+        browser.resize(session, height)
+        browser.call("Runtime.evaluate", session, expression=f"window.scrollTo(0, {section['top']})")
+        shot = browser.call("Page.captureScreenshot", session, format="png")
         path = out / f"{report.stem}-{section['id']}.png"
         path.write_bytes(base64.b64decode(shot["data"]))
-        print(f"{path} ({int(height)} px high{', cut' if height < section['height'] else ''})")
+        print(f"{path} ({height} px high{', cut' if section['height'] > max_height else ''})")
     return problems
 
 
