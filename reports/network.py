@@ -139,7 +139,8 @@ def _edge_values(edges: dict, positions: dict[str, tuple[float, float]]) -> list
             shift = (i - (len(keys) - 1) / 2) * SPREAD
             dx, dy = -(by - ay) / length * shift, (bx - ax) / length * shift
             edge = edges[key]
-            sentences = {f"sentence {n + 1}": s for n, s in enumerate(edge["sentences"])}
+            # One field: a field per sentence would read "undefined" on edges with fewer sentences.
+            sentences = " ".join(f"({n + 1}) {s}" for n, s in enumerate(edge["sentences"]))
             values.append(
                 {
                     "dyad": f"{key[0]} → {key[1]}",
@@ -151,7 +152,7 @@ def _edge_values(edges: dict, positions: dict[str, tuple[float, float]]) -> list
                     "y2": y2 + dy,
                     "mx": (x1 + x2) / 2 + dx,
                     "my": (y1 + y2) / 2 + dy,
-                    **sentences,
+                    "sentences": sentences,
                 }
             )
     return values
@@ -193,15 +194,12 @@ def _edge_layers(edge_values: list[dict], colours: dict[str, str]) -> tuple[alt.
         scale=alt.Scale(domain=list(colours), range=list(colours.values())),
         legend=alt.Legend(title="event type"),
     )
-    n_sentences = max((sum(k.startswith("sentence") for k in v) for v in edge_values), default=0)
-    tooltip = [alt.Tooltip("dyad:N"), alt.Tooltip("type:N"), alt.Tooltip("events:Q")] + [
-        alt.Tooltip(f"sentence {n + 1}:N") for n in range(n_sentences)
-    ]
+    tooltip = [alt.Tooltip("dyad:N"), alt.Tooltip("type:N"), alt.Tooltip("events:Q"), alt.Tooltip("sentences:N")]
     edge_data = alt.Data(values=edge_values)
     counts = sorted({edge["events"] for edge in edge_values})
     widths = sorted({counts[0], counts[len(counts) // 2], counts[-1]})  # whole numbers, not Vega's 1.2, 1.4 ...
     width = alt.StrokeWidth(
-        "events:Q", scale=alt.Scale(range=[1.2, 9]), legend=alt.Legend(title="events", values=widths)
+        "events:Q", scale=alt.Scale(range=[1.2, 9]), legend=alt.Legend(title="events", values=widths, format="d")
     )
     lines = (
         alt.Chart(edge_data)

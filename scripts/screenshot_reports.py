@@ -23,13 +23,14 @@ from pathlib import Path
 INSPECT_PAGE = """
 new Promise((resolve) => {
   const started = Date.now();
-  const overlaps = (boxes) => {
-    let n = 0;
+  const overlaps = (texts) => {
+    const boxes = texts.map((t) => t.getBoundingClientRect()), pairs = [];
     for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
       const a = boxes[i], b = boxes[j];
-      if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1) n++;
+      if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1)
+        pairs.push(`${texts[i].textContent} / ${texts[j].textContent}`);
     }
-    return n;
+    return pairs;
   };
   const describe = () => ({
     charts: [...document.querySelectorAll("div.chart[data-spec]")].map((div) => {
@@ -37,7 +38,9 @@ new Promise((resolve) => {
       const seen = new Set();
       const labels = [...div.querySelectorAll("g.mark-text text")].filter((t) => {
         const r = t.getBoundingClientRect(), key = `${t.textContent}@${Math.round(r.left)},${Math.round(r.top)}`;
-        if (!t.textContent.trim() || seen.has(key)) return false;
+        // Vega hides axis labels that would collide by making them transparent.
+        const hidden = t.getAttribute("opacity") === "0" || getComputedStyle(t).opacity === "0";
+        if (hidden || !t.textContent.trim() || seen.has(key)) return false;
         seen.add(key);
         return true;
       });
@@ -45,7 +48,7 @@ new Promise((resolve) => {
         id: div.id,
         marks: div.querySelectorAll("g[class^=mark-] path, g[class^=mark-] line, g[class^=mark-] text").length,
         labels: labels.length,
-        overlapping_labels: overlaps(labels.map((t) => t.getBoundingClientRect())),
+        overlapping_labels: overlaps(labels),
         failed: div.querySelector("svg") ? "" : div.textContent.slice(0, 200),
       };
     }),
@@ -62,6 +65,20 @@ new Promise((resolve) => {
   };
   poll();
 })
+"""
+
+
+# The middle of the network's busiest edge (its hover handle, the widest of the faint dots), in page pixels.
+EDGE_HANDLE = """
+(() => {
+  const div = document.getElementById("chart-network");
+  if (!div) return null;
+  const faint = [...div.querySelectorAll("g.mark-symbol path")].filter((p) => Number(getComputedStyle(p).opacity) < 0.1
+    || Number(p.getAttribute("opacity")) < 0.1 && p.getAttribute("opacity") !== null);
+  if (!faint.length) return null;
+  const r = faint[0].getBoundingClientRect();
+  return { x: r.left + r.width / 2, y: r.top + r.height / 2, top: div.getBoundingClientRect().top + window.scrollY };
+})()
 """
 
 
@@ -157,8 +174,10 @@ def screenshot_report(browser: Chromium, report: Path, out: Path, max_height: in
         failed = f"; FAILED: {chart['failed']}" if chart["failed"] else ""
         print(
             f"{report.name} {chart['id']}: {chart['marks']} marks, {chart['labels']} text labels, "
-            f"{chart['overlapping_labels']} overlapping pairs{failed}"
+            f"{len(chart['overlapping_labels'])} overlapping pairs{failed}"
         )
+        for pair in chart["overlapping_labels"][:5]:
+            print(f"  overlapping: {pair}")
         if chart["failed"] or chart["marks"] == 0:
             problems.append(f"{report.name} {chart['id']}: {'failed' if chart['failed'] else 'drew nothing'}")
     for section in page["sections"]:
@@ -171,7 +190,23 @@ def screenshot_report(browser: Chromium, report: Path, out: Path, max_height: in
         path = out / f"{report.stem}-{section['id']}.png"
         path.write_bytes(base64.b64decode(shot["data"]))
         print(f"{path} ({height} px high{', cut' if section['height'] > max_height else ''})")
+    hover_network_edge(browser, session, out / f"{report.stem}-network-hover.png")
     return problems
+
+
+def hover_network_edge(browser: Chromium, session: str, path: Path) -> None:
+    """Point at an edge of the actor network and save what the reader then sees (its tooltip of sentences)."""
+    browser.resize(session, 900)
+    found = browser.call("Runtime.evaluate", session, expression=EDGE_HANDLE, returnByValue=True)["result"]
+    if not found.get("value"):
+        return
+    browser.call("Runtime.evaluate", session, expression=f"window.scrollTo(0, {found['value']['top']})")
+    handle = browser.call("Runtime.evaluate", session, expression=EDGE_HANDLE, returnByValue=True)["result"]["value"]
+    browser.call("Input.dispatchMouseEvent", session, type="mouseMoved", x=handle["x"], y=handle["y"])
+    browser.call("Runtime.evaluate", session, expression="new Promise((r) => setTimeout(r, 500))", awaitPromise=True)
+    shot = browser.call("Page.captureScreenshot", session, format="png")
+    path.write_bytes(base64.b64decode(shot["data"]))
+    print(f"{path} (the pointer on a network edge)")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -126,7 +126,8 @@ def test_the_report_draws_every_chart_from_data_in_the_page(report, articles):
     network = spec_values(page.spec("network"))
     assert {"Sergei Lavrov", "Russia", "Greece"} <= {row.get("actor") for row in network}
     assert any(row.get("dyad", "").endswith(" → Greece") for row in network)  # Ankara coded as its country
-    assert any("sentence 1" in row for row in network)  # hovering an edge shows its sentences
+    # Hovering an edge shows its sentences.
+    assert any(row.get("sentences", "").startswith("(1) Ankara invited Athens") for row in network)
     assert {row["dyad"] for row in spec_values(page.spec("dyads"))} >= {"Sergei Lavrov → HNC", "HNC → Sergei Lavrov"}
     assert "window.vegaEmbed=" in text  # vega-embed is inline, not fetched
 
