@@ -306,6 +306,8 @@ def test_the_command_refuses_what_it_cannot_do(run_dir, extractions_file, tmp_pa
     assert "exists; add --overwrite" in capsys.readouterr().err
     assert main(["report", "-o", str(out)]) == 1
     assert "give either INPUT" in capsys.readouterr().err
+    assert main(["report", str(extractions_file), "-o", str(tmp_path / "m.html"), "--max-mb", "0.5"]) == 1
+    assert "--max-mb 0.5: the page's scripts alone" in capsys.readouterr().err
     assert main(["report", "--run", str(tmp_path / "nowhere"), "-o", str(tmp_path / "n.html")]) == 1
     assert "nowhere: no such run folder" in capsys.readouterr().err
 

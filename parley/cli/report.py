@@ -26,7 +26,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
         return 0
     from parley.schema import load_schema
 
-    summary = write_events_report(args.input, output, schema=load_schema(args.schema), actors=args.actors)
+    if args.max_mb <= 1:
+        raise ValueError(f"--max-mb {args.max_mb}: the page's scripts alone take about 1 MB; give more")
+    summary = write_events_report(
+        args.input, output, schema=load_schema(args.schema), actors=args.actors, max_bytes=int(args.max_mb * 1e6)
+    )
     shown = "" if summary.articles_shown == summary.articles else f", {summary.articles_shown} shown"
     print(
         f"report of {summary.events} event(s) in {summary.articles} article(s){shown} written to {output} "
@@ -49,6 +53,9 @@ def add_commands(commands: argparse._SubParsersAction, debug: argparse.ArgumentP
     report.add_argument("--overwrite", action="store_true", help="replace an existing output")
     report.add_argument("--actors", default=None, help="with JSONL input: your actor dictionary (YAML or CSV)")
     report.add_argument("--schema", default=None, help="schema file (default: the shipped one)")
+    report.add_argument(
+        "--max-mb", type=float, default=5.0, help="past this size the article browser is sampled (default 5)"
+    )
     report.add_argument(
         "--no-confusion",
         action="store_true",
