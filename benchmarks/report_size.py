@@ -7,7 +7,7 @@ table also says how many articles the page shows.
 
     python benchmarks/report_size.py --model runs/main/model --articles 340 2000
 
-The last line is `report_mb_2000=X shown_2000=Y` for the largest N.
+The last line is `report_bytes_2000=X shown_2000=Y` for the largest N.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from parley.cli import main as parley
 from parley.inference.event_table_io import write_event_table
 from parley.inference.extraction_records import read_extractions
 from parley.reports import write_events_report
+from parley.reports.page import vega_javascript
 
 ROOT = Path(__file__).resolve().parent.parent
 SYNTHETIC_PER_FILE = 30
@@ -62,7 +63,7 @@ def main() -> None:
     if not args.predictions:
         texts = corpus_texts(work / "texts.jsonl")
         parley(["predict", "--model", args.model, "--input", str(texts), "--output", str(predictions), "--quiet"])
-    print("| articles | input | file size (MB) | articles in the browser | events |")
+    print("| articles | input | file size (bytes) | articles in the browser | events |")
     print("|---:|---|---:|---:|---:|")
     last = None
     for n in args.articles:
@@ -72,13 +73,14 @@ def main() -> None:
         for name, source in (("JSONL", jsonl), ("event table (CSV)", table)):
             summary = write_events_report(source, work / f"report-{n}-{source.suffix[1:]}.html")
             print(
-                f"| {n} | {name} | {summary.bytes / 1e6:.2f} | {summary.articles_shown} of {summary.articles} | "
+                f"| {n} | {name} | {summary.bytes:,} | {summary.articles_shown} of {summary.articles} | "
                 f"{summary.events} |"
             )
             if name == "JSONL":
                 last = (n, summary)
+    print(f"of each file, vega-embed's JavaScript: {len(vega_javascript().encode('utf-8')) / 1e6:.2f} MB")
     n, summary = last
-    print(f"report_mb_{n}={summary.bytes / 1e6:.2f} shown_{n}={summary.articles_shown}")
+    print(f"report_bytes_{n}={summary.bytes} shown_{n}={summary.articles_shown}")
 
 
 if __name__ == "__main__":

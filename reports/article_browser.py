@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from parley.reports.findings import ArticleView, Span
-from parley.reports.page import Markup, html_table
+from parley.reports.page import Markup, html_row, html_table
 from parley.reports.palette import css_name
 
 SAMPLE_SEED = 13
@@ -33,7 +33,7 @@ BROWSER_STYLE = """
 
 @dataclass
 class ArticleBrowser:
-    """The browser's HTML, the anchor of each article it shows, and a note on any sampling."""
+    """The browser's HTML, the anchor of each article id it shows, and a note on any sampling."""
 
     index: str
     articles: str
@@ -41,9 +41,9 @@ class ArticleBrowser:
     note: str
 
 
-def anchors_for(articles: list[ArticleView]) -> dict[str, str]:
-    """A unique, URL-safe anchor for each article id."""
-    anchors: dict[str, str] = {}
+def anchors_for(articles: list[ArticleView]) -> list[str]:
+    """A unique, URL-safe anchor for each article, in order (an id that repeats gets -2, -3 ...)."""
+    anchors: list[str] = []
     used: set[str] = set()
     for article in articles:
         base = "article-" + re.sub(r"[^A-Za-z0-9_.-]", "_", article.id)
@@ -52,44 +52,54 @@ def anchors_for(articles: list[ArticleView]) -> dict[str, str]:
             n += 1
             anchor = f"{base}-{n}"
         used.add(anchor)
-        anchors[article.id] = anchor
+        anchors.append(anchor)
     return anchors
+
+
+def first_anchors(articles: list[ArticleView], anchors: list[str]) -> dict[str, str]:
+    """Article id -> the anchor of its first article, for links by id."""
+    by_id: dict[str, str] = {}
+    for article, anchor in zip(articles, anchors, strict=True):
+        by_id.setdefault(article.id, anchor)
+    return by_id
 
 
 def article_browser(articles: list[ArticleView], budget_bytes: int) -> ArticleBrowser:
     """The browser of `articles`, sampled to fit `budget_bytes` of HTML."""
     anchors = anchors_for(articles)
-    blocks = {a.id: article_html(a, anchors[a.id]) for a in articles}
-    rows = {a.id: _index_row(a, anchors[a.id]) for a in articles}
-    shown = _fit(articles, {i: len(blocks[i]) + len(str(rows[i])) + 40 for i in blocks}, budget_bytes)
+    blocks = [article_html(a, anchor) for a, anchor in zip(articles, anchors, strict=True)]
+    rows = [_index_row(a, anchor) for a, anchor in zip(articles, anchors, strict=True)]
+    sizes = [len(f"{block}{html_row(row, {3})}".encode()) for block, row in zip(blocks, rows, strict=True)]
+    shown = _fit(articles, sizes, budget_bytes)
     note = ""
     if len(shown) < len(articles):
         note = (
             f"The browser shows {len(shown)} of the {len(articles)} articles, a random sample (articles with events "
             "first) that keeps this file small; the charts count every event."
         )
-    index = html_table(["article", "date", "source", "events", "types"], [rows[a.id] for a in shown], {3})
+    index = html_table(["article", "date", "source", "events", "types"], [rows[i] for i in shown], {3})
     return ArticleBrowser(
         index.replace("<table>", '<table id="article-index">', 1),
-        "\n".join(blocks[a.id] for a in shown),
-        {a.id: anchors[a.id] for a in shown},
+        "\n".join(blocks[i] for i in shown),
+        first_anchors([articles[i] for i in shown], [anchors[i] for i in shown]),
         note,
     )
 
 
-def _fit(articles: list[ArticleView], sizes: dict[str, int], budget_bytes: int) -> list[ArticleView]:
-    """All articles if they fit, else a seeded random sample, articles with events first, in input order."""
-    if sum(sizes.values()) <= budget_bytes:
-        return articles
+def _fit(articles: list[ArticleView], sizes: list[int], budget_bytes: int) -> list[int]:
+    """Which articles to show (their positions): all if they fit, else a seeded random sample, articles with
+    events first, in input order."""
+    if sum(sizes) <= budget_bytes:
+        return list(range(len(articles)))
     order = list(range(len(articles)))
     random.Random(SAMPLE_SEED).shuffle(order)
     order.sort(key=lambda i: not articles[i].events)
-    chosen, used = set(), 0
+    chosen, used = [], 0
     for i in order:
-        if used + sizes[articles[i].id] <= budget_bytes:
-            chosen.add(i)
-            used += sizes[articles[i].id]
-    return [articles[i] for i in sorted(chosen)]
+        if used + sizes[i] <= budget_bytes:
+            chosen.append(i)
+            used += sizes[i]
+    return sorted(chosen)
 
 
 def _index_row(article: ArticleView, anchor: str) -> list:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from parley.reports.article_browser import anchors_for, article_browser, highlight_style
+from parley.reports.article_browser import anchors_for, article_browser, first_anchors, highlight_style
 from parley.reports.event_charts import counts_chart, dyads_chart, timeline_chart, top_dyads
 from parley.reports.findings import Findings, event_key, read_findings
 from parley.reports.network import network_chart
@@ -70,13 +70,23 @@ def events_page(
     chart_sections = _chart_sections(page, events, dyad_rows, types, statuses, type_colours, max_actors)
     dyads = top_dyads(dyad_rows, TOP_DYADS)
     # Sized with a link to every article; once the browser is sampled, only the shown ones keep theirs.
-    page.sections = [*chart_sections, _dyads_section(page, dyads, type_colours, anchors_for(findings.articles))]
-    fixed = len(page.render(script).encode("utf-8"))
-    browser = article_browser(findings.articles, max_bytes - fixed - BROWSER_FRAME_BYTES)
-    page.sections[-1] = _dyads_section(page, dyads, type_colours, browser.anchors)
-    page.sections.append(Section("articles", "Articles", _browser_body(browser, findings)))
-    page.intro = _intro(findings, events, dyad_rows, browser.note)
-    return page.render(script), len(browser.anchors)
+    page.sections = [
+        *chart_sections,
+        _dyads_section(page, dyads, type_colours, first_anchors(findings.articles, anchors_for(findings.articles))),
+    ]
+    charts_only = page.sections
+    budget = max_bytes - len(page.render(script).encode("utf-8")) - BROWSER_FRAME_BYTES
+    while True:
+        browser = article_browser(findings.articles, budget)
+        page.sections = [*charts_only[:-1], _dyads_section(page, dyads, type_colours, browser.anchors)]
+        page.sections.append(Section("articles", "Articles", _browser_body(browser, findings)))
+        page.intro = _intro(findings, events, dyad_rows, browser.note)
+        text = page.render(script)
+        # The browser's own estimate is close; should the page still run over, it gives up the excess and more.
+        excess = len(text.encode("utf-8")) - max_bytes
+        if excess <= 0 or not browser.anchors:
+            return text, len(browser.anchors)
+        budget -= excess + BROWSER_FRAME_BYTES
 
 
 def _chart_sections(

@@ -107,8 +107,13 @@ def html_table(header: list[str], rows: list[list[Any]], numeric: set[int] | Non
     """A plain HTML table; cells are escaped unless they are `Markup`, columns in `numeric` are right-aligned."""
     numeric = numeric or set()
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(_cell(cell, i in numeric) for i, cell in enumerate(row)) + "</tr>" for row in rows)
+    body = "".join(html_row(row, numeric) for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def html_row(row: list[Any], numeric: set[int]) -> str:
+    """One table row (see `html_table`)."""
+    return "<tr>" + "".join(_cell(cell, i in numeric) for i, cell in enumerate(row)) + "</tr>"
 
 
 def _cell(cell: Any, numeric: bool) -> str:

@@ -325,3 +325,13 @@ def test_parley_predict_output_reports_end_to_end(model_dir, articles, tmp_path,
     page = Page(out.read_text(encoding="utf-8"))
     assert {"chart-counts", "chart-timeline"} <= set(page.charts)
     assert all(f"article-{a.id}" in page.links for a in articles)
+
+
+def test_no_events_gives_notes_not_empty_charts(tmp_path):
+    quiet = tmp_path / "quiet.jsonl"
+    quiet.write_text(json.dumps({"id": "q1", "text": "Nothing happened.", "entities": [], "events": []}) + "\n")
+    out = tmp_path / "quiet.html"
+    summary = write_events_report(quiet, out)
+    page = Page(out.read_text(encoding="utf-8"))
+    assert (summary.events, summary.articles_shown, page.charts) == (0, 1, {})
+    assert "article-q1" in page.links
