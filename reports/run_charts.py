@@ -27,13 +27,15 @@ def dev_metric_names(history: list[dict[str, Any]]) -> list[str]:
     return list(names)
 
 
-def _best_rule(best_step: int | None, label: str) -> list[alt.Chart]:
+def _best_rule(best_step: int | None, label: str, height: int, at_top: bool) -> list[alt.Chart]:
+    """A dashed line at the kept step, named left of it inside the plot (the kept step is often the last one),
+    at the top or the bottom: wherever the chart's lines are not (losses fall, scores rise)."""
     if best_step is None:
         return []
     data = alt.Data(values=[{"step": best_step, "label": label}])
     rule = alt.Chart(data).mark_rule(color="#888", strokeDash=[4, 3]).encode(x="step:Q", tooltip=["label:N"])
-    text = alt.Chart(data).mark_text(align="left", dx=4, dy=-6, color="#555", fontSize=11)
-    return [rule, text.encode(x="step:Q", y=alt.value(0), text="label:N")]
+    text = alt.Chart(data).mark_text(align="right", dx=-4, dy=8 if at_top else -8, color="#555", fontSize=11)
+    return [rule, text.encode(x="step:Q", y=alt.value(0 if at_top else height), text="label:N")]
 
 
 def loss_chart(history: list[dict[str, Any]], best_step: int | None, best_label: str) -> dict[str, Any]:
@@ -54,7 +56,7 @@ def loss_chart(history: list[dict[str, Any]], best_step: int | None, best_label:
             tooltip=["step:Q", "loss:N", alt.Tooltip("value:Q", format=".4f")],
         )
     )
-    chart = alt.layer(lines, *_best_rule(best_step, best_label))
+    chart = alt.layer(lines, *_best_rule(best_step, best_label, 260, at_top=True))
     return chart.properties(width=CHART_WIDTH - 260, height=260, title="Loss per evaluation").to_dict()
 
 
@@ -76,7 +78,7 @@ def dev_metrics_chart(history: list[dict[str, Any]], best_step: int | None, best
             tooltip=["step:Q", "metric:N", alt.Tooltip("value:Q", format=".4f")],
         )
     )
-    chart = alt.layer(lines, *_best_rule(best_step, best_label))
+    chart = alt.layer(lines, *_best_rule(best_step, best_label, 300, at_top=False))
     return chart.properties(width=CHART_WIDTH - 260, height=300, title="Dev metrics per evaluation").to_dict()
 
 
