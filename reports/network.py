@@ -40,7 +40,7 @@ def network_chart(
     kept = {actor for key in edges for actor in key[:2]}
     note = f"{len(kept)} actors and {len(edges)} edges (one per source, target and event type)"
     if all_actors > len(kept):
-        note += f"; of {all_actors} actors, those with the most events and their partners"
+        note += f"; of the {all_actors} actors in dyads, those with the most events and their partners"
     positions = _layout(edges)
     ranked = sorted(positions, key=lambda actor: (-weight[actor], actor))
     node_values = [{"actor": a, "x": positions[a][0], "y": positions[a][1], "events": weight[a]} for a in ranked]
