@@ -23,8 +23,7 @@ from serve_load import (  # noqa: E402
     DEFAULT_MODEL,
     TABLE_HEAD,
     format_row,
-    free_port,
-    measure_server,
+    measure_servers,
     request_bodies,
     server_env,
 )
@@ -83,16 +82,18 @@ def main(argv: list[str] | None = None) -> int:
     bodies = request_bodies(args.sentences)
     env = server_env(args.threads)
     print(TABLE_HEAD)
-    speeds = {}
-    for name in ("fastapi", "litserve"):
-        port = free_port()
-        script = ["-m", "parley.cli", "serve"] if name == "fastapi" else [str(LITSERVE_APP)]
-        command = [sys.executable, *script, "--model", args.model, "--port", str(port)]
+    servers = {
+        "fastapi": [sys.executable, "-m", "parley.cli", "serve"],
+        "litserve": [sys.executable, str(LITSERVE_APP)],
+    }
+    for command in servers.values():
+        command += ["--model", args.model, "--port", "{port}"]
         command += ["--max-batch-size", str(MAX_BATCH_SIZE), "--max-wait-ms", str(MAX_WAIT_MS)]
-        result = measure_server(command, port, env, bodies, args.requests, args.concurrency, "/v1/extract")
+    results = measure_servers(servers, env, bodies, args.requests, args.concurrency, "/v1/extract")
+    for name, result in results.items():
         for row in result["rows"]:
             print(format_row(f"{name} (RSS {result['rss_after_mb']:.0f} MB)", row), flush=True)
-        speeds[name] = result["rows"][-1]["req_per_s"]
+    speeds = {name: result["rows"][-1]["req_per_s"] for name, result in results.items()}
     ratio = speeds["litserve"] / speeds["fastapi"]
     mb = f"fastapi_mb={sizes['fastapi']:.1f} litserve_mb={sizes['litserve']:.1f}"
     print(f"litserve_over_fastapi_req_per_s={ratio:.2f} {mb}")

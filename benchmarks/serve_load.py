@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -31,6 +33,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_MODEL = "/work/main/runs/main/model"
 WARMUP_REQUESTS = 32
+ROUNDS = 4  # turns each server takes at each concurrency
 REQUEST_TIMEOUT_S = 120
 
 
@@ -94,7 +97,8 @@ def tree_rss_mb(pid: int) -> float:
 def start_server(argv: list[str], port: int, env: dict[str, str], timeout_s: float = 300) -> subprocess.Popen:
     """Start a server command and wait until GET /health answers 200; fail with its output if it dies."""
     log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"serve_load_{port}.log", "w+b")
-    process = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)
+    # A session of its own: stop_server ends the server's worker processes too (LitServe starts some).
+    process = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     process.log = log
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -112,12 +116,15 @@ def start_server(argv: list[str], port: int, env: dict[str, str], timeout_s: flo
 
 
 def stop_server(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    """Stop a server started by start_server and every process of its session."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, sig)
+        try:
+            process.wait(30)
+            break
+        except subprocess.TimeoutExpired:
+            continue
     process.log.close()
 
 
@@ -177,24 +184,50 @@ def run_load(port: int, bodies, requests: int, concurrency: int, path: str = "/v
     return LoadResult(requests, requests, errors[0], time.perf_counter() - start, latencies)
 
 
-def measure_server(argv: list[str], port: int, env: dict, bodies, requests: int, concurrencies, path: str) -> dict:
-    """Start a server, warm it up, load it at each concurrency; rows and RSS before and after."""
-    process = start_server(argv, port, env)
+def merged(results: list[LoadResult]) -> LoadResult:
+    """The rounds of one server at one concurrency as one result (their busy seconds added up)."""
+    return LoadResult(
+        sum(r.requests for r in results),
+        sum(r.articles for r in results),
+        sum(r.errors for r in results),
+        sum(r.seconds for r in results),
+        [latency for r in results for latency in r.latencies_ms],
+    )
+
+
+def measure_servers(servers: dict[str, list[str]], env: dict, bodies, requests: int, concurrencies, path: str) -> dict:
+    """Start every server (label -> command with `{port}`), then load them in turns, ROUNDS rounds per concurrency.
+
+    Side by side rather than one after the other: on shared cores the load of other processes drifts, and
+    taking turns gives every server the same share of it. Per label: rows, and RSS after warm-up and at the end.
+    """
+    ports = {label: free_port() for label in servers}
+    processes = {}
     try:
-        run_load(port, bodies, WARMUP_REQUESTS, 8, path)
-        before, rows = tree_rss_mb(process.pid), []
+        for label, command in servers.items():
+            processes[label] = start_server([part.format(port=ports[label]) for part in command], ports[label], env)
+            run_load(ports[label], bodies, WARMUP_REQUESTS, 8, path)
+        found = {label: {"rows": [], "rss_before_mb": tree_rss_mb(p.pid)} for label, p in processes.items()}
+        shares = [requests // ROUNDS + (i < requests % ROUNDS) for i in range(ROUNDS)]
         for concurrency in concurrencies:
-            stats = batching_stats(port)
-            row = {"concurrency": concurrency, **run_load(port, bodies, requests, concurrency, path).row()}
-            if stats is not None:
+            stats = {label: batching_stats(port) for label, port in ports.items()}
+            rounds: dict[str, list[LoadResult]] = {label: [] for label in servers}
+            for share in filter(None, shares):
+                for label, port in ports.items():
+                    rounds[label].append(run_load(port, bodies, share, concurrency, path))
+            for label, port in ports.items():
+                row = {"concurrency": concurrency, **merged(rounds[label]).row()}
                 after = batching_stats(port)
-                row["requests_per_batch"] = (after["requests"] - stats["requests"]) / max(
-                    1, after["batches"] - stats["batches"]
-                )
-            rows.append(row)
-        return {"rows": rows, "rss_before_mb": before, "rss_after_mb": tree_rss_mb(process.pid)}
+                if after is not None:
+                    batches = max(1, after["batches"] - stats[label]["batches"])
+                    row["requests_per_batch"] = (after["requests"] - stats[label]["requests"]) / batches
+                found[label]["rows"].append(row)
+        for label, process in processes.items():
+            found[label]["rss_after_mb"] = tree_rss_mb(process.pid)
+        return found
     finally:
-        stop_server(process)
+        for process in processes.values():
+            stop_server(process)
 
 
 def server_env(threads: int) -> dict[str, str]:
@@ -232,15 +265,14 @@ def main(argv: list[str] | None = None) -> int:
     mean_chars = statistics.mean(len(json.loads(b)["text"]) for _, b in bodies)
     print(f"{len(bodies)} distinct articles, mean {mean_chars:.0f} characters; {args.threads} server thread(s)")
     print(TABLE_HEAD)
-    results = {}
-    for size in args.max_batch_sizes:
-        port = free_port()
-        command = [sys.executable, "-m", "parley.cli", "serve", "--model", args.model, "--port", str(port)]
-        command += ["--max-batch-size", str(size), "--max-wait-ms", str(args.max_wait_ms)]
-        result = measure_server(
-            command, port, server_env(args.threads), bodies, args.requests, args.concurrency, "/v1/extract"
-        )
-        results[size] = result
+    base = [sys.executable, "-m", "parley.cli", "serve", "--model", args.model, "--port", "{port}"]
+    servers = {
+        size: [*base, "--max-batch-size", str(size), "--max-wait-ms", str(args.max_wait_ms)]
+        for size in args.max_batch_sizes
+    }
+    env = server_env(args.threads)
+    results = measure_servers(servers, env, bodies, args.requests, args.concurrency, "/v1/extract")
+    for size, result in results.items():
         for row in result["rows"]:
             print(format_row(f"parley serve, max batch {size}", row), flush=True)
     for size, result in results.items():

@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict
 
 from parley.inference.event_table import model_version
 from parley.inference.extractor import EventExtractor
+from parley.inference.heap import release_free_heap
 from parley.inference.microbatch import MicroBatcher
 from parley.inference.news_io import validate_record
 
@@ -91,7 +92,10 @@ def create_app(extractor: EventExtractor, settings: ServeSettings, model_dir: st
     """The app: its batcher starts with the app's lifespan and finishes queued requests when it ends."""
 
     def run(documents: list) -> list[dict[str, Any]]:
-        return [x.to_record() for x in extractor.extract(documents, batch_size=settings.batch_size)]
+        records = [x.to_record() for x in extractor.extract(documents, batch_size=settings.batch_size)]
+        # Each batch has tensors of new shapes; without this, glibc keeps their freed pages and RSS creeps up.
+        release_free_heap()
+        return records
 
     info = model_info(extractor, model_dir)
     state: dict[str, MicroBatcher] = {}

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
+import subprocess
+import sys
 import threading
 import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -207,3 +211,16 @@ def test_batcher_a_failing_request_does_not_fail_its_batch():
     batcher.close()
     with pytest.raises(RuntimeError, match="closed"):
         batcher.submit(["late"])
+
+
+def test_load_benchmark_prints_its_table_and_closing_line(model_dir):
+    """benchmarks/serve_load.py end to end at a tiny size: two servers, both batch sizes, no errors."""
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "serve_load.py"
+    arguments = ["--model", str(model_dir), "--requests", "12", "--concurrency", "1", "4", "--sentences", "1"]
+    done = subprocess.run(
+        [sys.executable, str(script), *arguments], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = done.stdout.splitlines()
+    assert sum(line.startswith("| parley serve, max batch") for line in lines) == 4
+    assert re.fullmatch(r"serve_speedup_c4=\d+\.\d\d errors=0 rss_growth_mb=-?\d+", lines[-1])
