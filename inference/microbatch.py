@@ -2,8 +2,10 @@
 
 One worker thread owns the model. It takes the first waiting request, then keeps taking requests until the
 batch holds `max_batch_size` items or `max_wait_ms` has passed since the first, runs them all in one call
-and hands each request the slice of the results that belongs to it. A request's items are never split, so
-one request with more items than `max_batch_size` runs alone as one batch. While the model is busy, new
+and hands each request the slice of the results that belongs to it. It waits only while a request is on its
+way (being read and checked inside `arriving()`): whatever is already queued always joins, but a lone
+caller is not kept waiting for company that is not coming. A request's items are never split, so one
+request with more items than `max_batch_size` runs alone as one batch. While the model is busy, new
 requests queue up, so under load batches fill without waiting at all; `max_batch_size=1` turns batching off.
 """
 
@@ -13,13 +15,16 @@ import queue
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 # What the worker reads to know it should stop.
 _STOP = None
+# How often a waiting batch looks again whether the requests on their way have all arrived.
+POLL_S = 0.001
 
 
 @dataclass
@@ -63,6 +68,7 @@ class MicroBatcher:
         self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._closed = False
+        self._arriving = 0  # requests being read and checked, announced by `arriving`
         self._worker = threading.Thread(target=self._loop, name="parley-microbatch", daemon=True)
         self._worker.start()
 
@@ -84,6 +90,17 @@ class MicroBatcher:
             self._queue.put(_STOP)
         self._worker.join(timeout)
 
+    @contextmanager
+    def arriving(self) -> Iterator[None]:
+        """Around the reading and checking of a request that will be submitted: batches wait for it meanwhile."""
+        with self._lock:
+            self._arriving += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._arriving -= 1
+
     def _loop(self) -> None:
         stopping = False
         while not stopping:
@@ -93,11 +110,13 @@ class MicroBatcher:
             group, count = [first], len(first.items)
             deadline = time.monotonic() + self.max_wait
             while count < self.max_batch_size:
+                # Wait only while a request is on its way: a lone caller is never kept waiting for company.
+                waiting = self._arriving > 0 and time.monotonic() < deadline
                 try:
-                    # get_nowait once the wait is over: whatever already queued still joins the batch.
-                    left = deadline - time.monotonic()
-                    pending = self._queue.get(timeout=left) if left > 0 else self._queue.get_nowait()
+                    pending = self._queue.get(timeout=POLL_S) if waiting else self._queue.get_nowait()
                 except queue.Empty:
+                    if waiting:
+                        continue
                     break
                 if pending is _STOP:
                     stopping = True

@@ -181,12 +181,21 @@ def test_batcher_joins_queued_requests_and_splits_the_answers():
         calls.append(list(items))
         return [2 * x for x in items]
 
-    batcher = MicroBatcher(double, max_batch_size=8, max_wait_ms=300)
-    futures = [batcher.submit([n, n + 100]) for n in range(3)]
+    batcher = MicroBatcher(double, max_batch_size=8, max_wait_ms=5000)
+    with batcher.arriving():  # as the server does while it reads a request: the batch waits for the rest
+        futures = [batcher.submit([n, n + 100]) for n in range(3)]
     assert [f.result(10) for f in futures] == [[0, 200], [2, 202], [4, 204]]
     batcher.close()
     assert calls == [[0, 100, 1, 101, 2, 102]]
     assert batcher.stats.requests_per_batch == {3: 1}
+
+
+def test_batcher_does_not_keep_a_lone_request_waiting():
+    batcher = MicroBatcher(lambda items: items, max_batch_size=8, max_wait_ms=60_000)
+    start = time.monotonic()
+    assert batcher.submit(["alone"]).result(30) == ["alone"]
+    assert time.monotonic() - start < 10  # nothing on its way: no 60 s wait for company
+    batcher.close()
 
 
 def test_batcher_without_batching_runs_each_request_alone():
@@ -203,8 +212,9 @@ def test_batcher_a_failing_request_does_not_fail_its_batch():
             raise ValueError("bad item")
         return [item.upper() for item in items]
 
-    batcher = MicroBatcher(strict, max_batch_size=8, max_wait_ms=300)
-    good, bad = batcher.submit(["ok"]), batcher.submit(["bad"])
+    batcher = MicroBatcher(strict, max_batch_size=8, max_wait_ms=5000)
+    with batcher.arriving():
+        good, bad = batcher.submit(["ok"]), batcher.submit(["bad"])
     assert good.result(10) == ["OK"]
     with pytest.raises(ValueError, match="bad item"):
         bad.result(10)
