@@ -2,9 +2,9 @@
 
 One worker thread owns the model. It takes the first waiting request, then keeps taking requests until the
 batch holds `max_batch_size` items or `max_wait_ms` has passed since the first, runs them all in one call
-and hands each request the slice of the results that belongs to it. It waits only while a request is on its
-way (being read and checked inside `arriving()`): whatever is already queued always joins, but a lone
-caller is not kept waiting for company that is not coming. A request's items are never split, so one
+and hands each request the slice of the results that belongs to it. It waits only while more requests are
+in flight (announced by `in_flight()`) than the batch holds: whatever is already queued always joins, but
+a lone caller is not kept waiting for company that is not coming. A request's items are never split, so one
 request with more items than `max_batch_size` runs alone as one batch. While the model is busy, new
 requests queue up, so under load batches fill without waiting at all; `max_batch_size=1` turns batching off.
 """
@@ -23,7 +23,7 @@ from typing import Any
 
 # What the worker reads to know it should stop.
 _STOP = None
-# How often a waiting batch looks again whether the requests on their way have all arrived.
+# How often a waiting batch looks again for requests in flight.
 POLL_S = 0.001
 
 
@@ -68,7 +68,7 @@ class MicroBatcher:
         self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._closed = False
-        self._arriving = 0  # requests being read and checked, announced by `arriving`
+        self._in_flight = 0  # requests between arrival and answer, announced by `in_flight`
         self._worker = threading.Thread(target=self._loop, name="parley-microbatch", daemon=True)
         self._worker.start()
 
@@ -91,15 +91,15 @@ class MicroBatcher:
         self._worker.join(timeout)
 
     @contextmanager
-    def arriving(self) -> Iterator[None]:
-        """Around the reading and checking of a request that will be submitted: batches wait for it meanwhile."""
+    def in_flight(self) -> Iterator[None]:
+        """Around a whole request, from reading it to answering it: a batch waits for requests in flight."""
         with self._lock:
-            self._arriving += 1
+            self._in_flight += 1
         try:
             yield
         finally:
             with self._lock:
-                self._arriving -= 1
+                self._in_flight -= 1
 
     def _loop(self) -> None:
         stopping = False
@@ -110,8 +110,9 @@ class MicroBatcher:
             group, count = [first], len(first.items)
             deadline = time.monotonic() + self.max_wait
             while count < self.max_batch_size:
-                # Wait only while a request is on its way: a lone caller is never kept waiting for company.
-                waiting = self._arriving > 0 and time.monotonic() < deadline
+                # Wait only while requests other than the batch's own are in flight (being read, or answered
+                # and about to send their next): a lone caller is never kept waiting for company.
+                waiting = self._in_flight > len(group) and time.monotonic() < deadline
                 try:
                     pending = self._queue.get(timeout=POLL_S) if waiting else self._queue.get_nowait()
                 except queue.Empty:

@@ -129,15 +129,14 @@ def create_app(extractor: EventExtractor, settings: ServeSettings, model_dir: st
     async def extract(request: Request) -> JSONResponse:
         """Events of one article (-> one record) or of a list (-> a list of records, same order)."""
         batcher = state["batcher"]
-        with batcher.arriving():
+        with batcher.in_flight():
             body = await _read_body(request, settings.max_body_bytes)
             documents, single = parse_articles(body, settings)
-            answer = batcher.submit(documents)
-        try:
-            records = await asyncio.wrap_future(answer)
-        except Exception as err:  # a bug, not the caller's input: say so and keep serving
-            raise HTTPException(500, f"internal error: {type(err).__name__}: {err}") from err
-        return JSONResponse(records[0] if single else records)
+            try:
+                records = await asyncio.wrap_future(batcher.submit(documents))
+            except Exception as err:  # a bug, not the caller's input: say so and keep serving
+                raise HTTPException(500, f"internal error: {type(err).__name__}: {err}") from err
+            return JSONResponse(records[0] if single else records)
 
     return app
 

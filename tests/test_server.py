@@ -12,7 +12,7 @@ import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -182,7 +182,9 @@ def test_batcher_joins_queued_requests_and_splits_the_answers():
         return [2 * x for x in items]
 
     batcher = MicroBatcher(double, max_batch_size=8, max_wait_ms=5000)
-    with batcher.arriving():  # as the server does while it reads a request: the batch waits for the rest
+    with ExitStack() as requests:
+        for _ in range(3):  # three requests in flight, as the server announces them: the batch waits for all
+            requests.enter_context(batcher.in_flight())
         futures = [batcher.submit([n, n + 100]) for n in range(3)]
     assert [f.result(10) for f in futures] == [[0, 200], [2, 202], [4, 204]]
     batcher.close()
@@ -193,7 +195,8 @@ def test_batcher_joins_queued_requests_and_splits_the_answers():
 def test_batcher_does_not_keep_a_lone_request_waiting():
     batcher = MicroBatcher(lambda items: items, max_batch_size=8, max_wait_ms=60_000)
     start = time.monotonic()
-    assert batcher.submit(["alone"]).result(30) == ["alone"]
+    with batcher.in_flight():
+        assert batcher.submit(["alone"]).result(30) == ["alone"]
     assert time.monotonic() - start < 10  # nothing on its way: no 60 s wait for company
     batcher.close()
 
@@ -213,7 +216,7 @@ def test_batcher_a_failing_request_does_not_fail_its_batch():
         return [item.upper() for item in items]
 
     batcher = MicroBatcher(strict, max_batch_size=8, max_wait_ms=5000)
-    with batcher.arriving():
+    with batcher.in_flight(), batcher.in_flight():
         good, bad = batcher.submit(["ok"]), batcher.submit(["bad"])
     assert good.result(10) == ["OK"]
     with pytest.raises(ValueError, match="bad item"):
