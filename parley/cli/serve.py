@@ -64,7 +64,7 @@ def add_commands(commands: argparse._SubParsersAction, debug: argparse.ArgumentP
         "--max-batch-size", type=int, default=32, help="articles per model call across requests; 1: no batching"
     )
     serve.add_argument(
-        "--max-wait-ms", type=float, default=10.0, help="how long a batch waits for more requests once one arrived"
+        "--max-wait-ms", type=float, default=10.0, help="how long a batch waits for other requests in flight"
     )
     serve.add_argument("--batch-size", type=int, default=32, help="sentences per forward pass")
     serve.add_argument("--max-articles", type=int, default=64, help="articles per request (more: 413)")
