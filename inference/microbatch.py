@@ -1,0 +1,166 @@
+"""Micro-batching: requests that arrive together go through the model in one call, each caller gets its own part.
+
+One worker thread owns the model. It takes the first waiting request, then keeps taking requests until the
+batch holds `max_batch_size` items or `max_wait_ms` has passed since the first, runs them all in one call
+and hands each request the slice of the results that belongs to it. It waits only while more requests are
+in flight (announced by `in_flight()`) than the batch holds: whatever is already queued always joins, but
+a lone caller is not kept waiting for company that is not coming. A request's items are never split, so one
+request with more items than `max_batch_size` runs alone as one batch. While the model is busy, new
+requests queue up, so under load batches fill without waiting at all; `max_batch_size=1` turns batching off.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+# What the worker reads to know it should stop.
+_STOP = None
+# How often a waiting batch looks again for requests in flight.
+POLL_S = 0.001
+
+
+@dataclass
+class _Pending:
+    items: Sequence[Any]
+    future: Future = field(default_factory=Future)
+
+
+@dataclass
+class BatchStats:
+    """What the batcher has done: batches run, and how many requests and items each held."""
+
+    batches: int = 0
+    requests: int = 0
+    items: int = 0
+    requests_per_batch: Counter = field(default_factory=Counter)
+    largest_batch: int = 0  # items
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "batches": self.batches,
+            "requests": self.requests,
+            "items": self.items,
+            "largest_batch": self.largest_batch,
+            "requests_per_batch": {str(k): v for k, v in sorted(self.requests_per_batch.items())},
+        }
+
+
+class MicroBatcher:
+    """Runs `run(items) -> results` (same length, same order) over the items of concurrent requests together."""
+
+    def __init__(self, run: Callable[[list], list], max_batch_size: int = 32, max_wait_ms: float = 10.0):
+        if max_batch_size < 1:
+            raise ValueError(f"max_batch_size must be at least 1, got {max_batch_size}")
+        if max_wait_ms < 0:
+            raise ValueError(f"max_wait_ms must be 0 or more, got {max_wait_ms}")
+        self.run = run
+        self.max_batch_size = max_batch_size
+        self.max_wait = max_wait_ms / 1000
+        self.stats = BatchStats()
+        self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._closed = False
+        self._in_flight = 0  # requests between arrival and answer, announced by `in_flight`
+        self._worker = threading.Thread(target=self._loop, name="parley-microbatch", daemon=True)
+        self._worker.start()
+
+    def submit(self, items: Sequence[Any]) -> Future:
+        """Queue one request's items; the future gets their results (a list in the same order) or the error."""
+        pending = _Pending(list(items))
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the batcher is closed")
+            self._queue.put(pending)
+        return pending.future
+
+    def close(self, timeout: float | None = 30.0) -> None:
+        """Finish the requests already queued, then stop the worker."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._queue.put(_STOP)
+        self._worker.join(timeout)
+
+    @contextmanager
+    def in_flight(self) -> Iterator[None]:
+        """Around a whole request, from reading it to answering it: a batch waits for requests in flight."""
+        with self._lock:
+            self._in_flight += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+
+    def _loop(self) -> None:
+        stopping = False
+        while not stopping:
+            first = self._queue.get()
+            if first is _STOP:
+                return
+            group, count = [first], len(first.items)
+            deadline = time.monotonic() + self.max_wait
+            while count < self.max_batch_size:
+                # Wait only while requests other than the batch's own are in flight (being read, or answered
+                # and about to send their next): a lone caller is never kept waiting for company.
+                waiting = self._in_flight > len(group) and time.monotonic() < deadline
+                try:
+                    pending = self._queue.get(timeout=POLL_S) if waiting else self._queue.get_nowait()
+                except queue.Empty:
+                    if waiting:
+                        continue
+                    break
+                if pending is _STOP:
+                    stopping = True
+                    break
+                group.append(pending)
+                count += len(pending.items)
+            self._run_group(group)
+
+    def _run_group(self, group: list[_Pending]) -> None:
+        live = [p for p in group if p.future.set_running_or_notify_cancel()]  # a caller that gave up is skipped
+        if not live:
+            return
+        items = [item for pending in live for item in pending.items]
+        try:
+            results = self.run(items)
+        except Exception as err:
+            if len(live) == 1:
+                live[0].future.set_exception(err)
+                return
+            # One request's bad input must not cost the others their answers: rerun each alone.
+            for pending in live:
+                self._run_alone(pending)
+            return
+        self._record(len(live), len(items))
+        start = 0
+        for pending in live:
+            end = start + len(pending.items)
+            pending.future.set_result(results[start:end])
+            start = end
+
+    def _run_alone(self, pending: _Pending) -> None:
+        try:
+            results = self.run(list(pending.items))
+        except Exception as err:
+            pending.future.set_exception(err)
+            return
+        self._record(1, len(pending.items))
+        pending.future.set_result(results)
+
+    def _record(self, requests: int, items: int) -> None:
+        stats = self.stats
+        stats.batches += 1
+        stats.requests += requests
+        stats.items += items
+        stats.requests_per_batch[requests] += 1
+        stats.largest_batch = max(stats.largest_batch, items)
