@@ -13,7 +13,7 @@ from pathlib import Path
 # a bug in parley, reported the same way but saying so (the traceback is one `--debug` away).
 EXPECTED_ERRORS = (ValueError, OSError)
 
-COMMAND_GROUPS = ("labeled", "train", "predict", "events")
+COMMAND_GROUPS = ("labeled", "train", "predict", "events", "suggest")
 
 
 def build_parser() -> argparse.ArgumentParser:
