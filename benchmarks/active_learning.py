@@ -147,9 +147,8 @@ def passages_to_match(curve: list[dict], target: float, measure: str) -> str:
     """The first labeled-set size at which a curve reaches `target`, or that it never does."""
     for point in curve:
         if point[measure] >= target - 1e-9:
-            return f"{point['passages']:.0f} passages"
-        # fallthrough: not yet reached
-    return f"not reached within {curve[-1]['passages']:.0f} passages"
+            return f"reaches it at {point['passages']:.0f} passages"
+    return f"does not reach it within {curve[-1]['passages']:.0f} passages"
 
 
 def print_summary(rows: list[dict]) -> None:
@@ -165,7 +164,7 @@ def print_summary(rows: list[dict]) -> None:
     print(f"\nLabels uncertainty needs to match random's final score (random at {final['passages']:.0f} passages):")
     for measure in MEASURES:
         reached = passages_to_match(by_strategy["uncertainty"], final[measure], measure)
-        print(f"  {measure}: random {final[measure]:.3f}; uncertainty reaches it at {reached}")
+        print(f"  {measure}: random {final[measure]:.3f}; uncertainty {reached}")
 
 
 def main() -> int:

@@ -47,8 +47,13 @@ def test_curves_average_seeds_and_report_when_uncertainty_catches_up(capsys):
     ]  # fmt: skip
     curves = active_learning.curves(rows)
     assert [p["seeds_trigger_cls"] for p in curves["random"]] == pytest.approx([0.2, 0.5])
-    assert active_learning.passages_to_match(curves["uncertainty"], 0.5, "seeds_trigger_cls") == "20 passages"
-    assert active_learning.passages_to_match(curves["uncertainty"], 0.9, "seeds_trigger_cls").startswith("not reached")
+    assert (
+        active_learning.passages_to_match(curves["uncertainty"], 0.5, "seeds_trigger_cls")
+        == "reaches it at 20 passages"
+    )
+    assert active_learning.passages_to_match(curves["uncertainty"], 0.9, "seeds_trigger_cls").startswith(
+        "does not reach"
+    )
     active_learning.print_summary(rows)
     assert "seeds_trigger_cls: random 0.500; uncertainty reaches it at 20 passages" in capsys.readouterr().out
 
