@@ -13,7 +13,7 @@ from pathlib import Path
 # a bug in parley, reported the same way but saying so (the traceback is one `--debug` away).
 EXPECTED_ERRORS = (ValueError, OSError)
 
-COMMAND_GROUPS = ("labeled", "train", "predict", "ray_predict", "events", "report", "serve")
+COMMAND_GROUPS = ("labeled", "train", "predict", "ray_predict", "events", "report", "serve", "suggest")
 
 
 def build_parser() -> argparse.ArgumentParser:

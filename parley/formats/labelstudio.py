@@ -2,7 +2,7 @@
 
 A file is a JSON list of tasks. A task's `data` holds `text` and optionally `id`, `date`,
 `source`, `url` (other data fields are ignored; without `id` the article is
-`<file stem>-<task id>`). Only the task's first annotation is read:
+`<file stem>-<task id>`). Only the task's first annotation is read (its first prediction when it has none):
 
 - a `labels` region (`value`: start, end, text, labels=[one label]) is a mention when its
   label is a mention label and an event trigger when it is an event type; the region id
@@ -130,7 +130,8 @@ def _article_from_task(task: Any, schema: Schema, path: Path, line: int, index: 
 
     if not isinstance(data, dict):
         raise fail("a task must be an object with a 'data' object")
-    annotations = task.get("annotations") or task.get("completions")
+    # A task nobody annotated reads as its first prediction (parley suggest's pre-annotations, accepted as they are).
+    annotations = task.get("annotations") or task.get("completions") or task.get("predictions")
     if not isinstance(annotations, list) or not annotations:
         raise fail("task has no annotation; export labeled tasks only")
     results = annotations[0].get("result") if isinstance(annotations[0], dict) else None
@@ -257,6 +258,14 @@ def write_labelstudio(articles: Iterable[Article], path: str | Path) -> None:
 
 
 def _task(article: Article) -> dict[str, Any]:
+    data = {"text": article.text, **{key: getattr(article, key) for key in METADATA_KEYS}}
+    return {"data": data, "annotations": [{"result": annotation_results(article)}]}
+
+
+def annotation_results(article: Article) -> list[dict[str, Any]]:
+    """An article's mentions, events and relations as the `result` list of a Label Studio annotation or prediction
+    (region ids are the article's entity and event ids)."""
+
     def region(rid: str, start: int, end: int, label: str) -> dict[str, Any]:
         value = {"start": start, "end": end, "text": article.text[start:end], "labels": [label]}
         return {"id": rid, "from_name": LABELS_NAME, "to_name": TEXT_NAME, "type": "labels", "value": value}
@@ -274,8 +283,7 @@ def _task(article: Article) -> dict[str, Any]:
         )
         results.extend(relation(event.id, argument.entity, argument.role) for argument in event.arguments)
     results.extend(relation(e.id, e.coref, COREF_LABEL) for e in article.entities if e.coref is not None)
-    data = {"text": article.text, **{key: getattr(article, key) for key in METADATA_KEYS}}
-    return {"data": data, "annotations": [{"result": results}]}
+    return results
 
 
 def labelstudio_config(schema: Schema) -> str:
