@@ -147,3 +147,12 @@ def write_jsonl_input(tmp_path):
     path = tmp_path / "unlabeled.jsonl"
     path.write_text("".join(json.dumps(a) + "\n" for a in ARTICLES), encoding="utf-8")
     return path
+
+
+def test_a_line_that_is_not_json_is_named_without_an_article(model_dir, tmp_path, capsys):
+    bad = tmp_path / "unlabeled.jsonl"
+    bad.write_text(json.dumps({"id": "a", "text": PLAIN}) + "\n{broken\n")
+    assert main(["suggest", "--model", str(model_dir), "--input", str(bad), "--output", str(tmp_path / "t.json")]) == 1
+    error = capsys.readouterr().err
+    assert f"{bad}:2: not valid JSON" in error and "article None" not in error
+    assert not (tmp_path / "t.json").exists()

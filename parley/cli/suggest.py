@@ -20,7 +20,8 @@ def _cmd_suggest(args: argparse.Namespace) -> int:
     for record in iter_records(args.input):
         if record.error is not None:
             where = f"{record.file}:{record.line}" if record.line is not None else record.file
-            raise ValueError(f"{where}: article {record.id!r}: {record.error}")
+            article = f"article {record.id!r}: " if record.id is not None else ""  # a line that is not JSON has none
+            raise ValueError(f"{where}: {article}{record.error}")
         documents.append(record.article)
     if not documents:
         raise ValueError(f"{args.input}: no articles to choose from")
