@@ -37,6 +37,11 @@ from parley.inference.ray_manifest import (
 from parley.model.configuration import ParleyConfig
 
 SHARD_FORMATS = ("jsonl", "parquet")
+# Ray Data merges the blocks a task yields until they reach DataContext.target_max_block_size (128 MiB by
+# default) before passing them on, so a file's records would reach the actor pool as one bundle and one actor
+# would extract the whole file while the others wait. Small blocks keep a single file spread over every actor:
+# 256 KiB is one or two actor calls of real-length articles.
+RUN_BLOCK_BYTES = 256 * 1024
 
 
 @dataclass
@@ -114,20 +119,25 @@ def predict_with_ray(options: RayPredictOptions) -> RaySummary:
 
 def _results(pending: list[Path], settings: EngineSettings) -> Iterator[dict[str, Any]]:
     """The result rows of the pending files, in input order (ray_engine.RESULT_SCHEMA)."""
+    records = article_records(pending, settings)
+    for batch in extract_records(records, settings).iter_batches(batch_size=None, batch_format="pyarrow"):
+        yield from batch.to_pylist()
+
+
+def article_records(paths: list[Path], settings: EngineSettings):
+    """The Dataset of the files' article rows (ray_engine.ARTICLE_SCHEMA), read as `parley predict` reads them;
+    inside `ray_session`, a file's rows come in blocks of about an actor call each (RUN_BLOCK_BYTES)."""
     import ray
 
-    files = ray.data.from_items([{"file": str(path)} for path in pending], override_num_blocks=len(pending))
+    files = ray.data.from_items([{"file": str(path)} for path in paths], override_num_blocks=len(paths))
     # Reading takes no CPU slot of its own: the actors may hold every slot, and reading would then wait forever.
-    # One block per actor call, so that the actors share even a single file's records.
-    records = files.map_batches(
+    return files.map_batches(
         read_input_files,
         fn_kwargs={"block_records": settings.batch_size},
         batch_size=1,
         batch_format="pyarrow",
         num_cpus=0,
     )
-    for batch in extract_records(records, settings).iter_batches(batch_size=None, batch_format="pyarrow"):
-        yield from batch.to_pylist()
 
 
 def _write_results(
@@ -225,10 +235,11 @@ def ray_session(address: str | None, progress: bool) -> Iterator[None]:
     if started:
         ray.init(address=address, include_dashboard=False, logging_level=logging.WARNING, log_to_driver=progress)
     context = DataContext.get_current()
-    before = (context.execution_options.preserve_order, context.enable_progress_bars)
+    before = (context.execution_options.preserve_order, context.enable_progress_bars, context.target_max_block_size)
     # Input order is what lets each file's shard be finished, and recorded as done, as soon as its last row is in.
     context.execution_options.preserve_order = True
     context.enable_progress_bars = progress
+    context.target_max_block_size = RUN_BLOCK_BYTES
     data_logger = logging.getLogger("ray.data")
     level = data_logger.level
     if not progress:
@@ -236,7 +247,11 @@ def ray_session(address: str | None, progress: bool) -> Iterator[None]:
     try:
         yield
     finally:
-        context.execution_options.preserve_order, context.enable_progress_bars = before
+        (
+            context.execution_options.preserve_order,
+            context.enable_progress_bars,
+            context.target_max_block_size,
+        ) = before
         data_logger.setLevel(level)
         if started:
             ray.shutdown()

@@ -17,7 +17,7 @@ import ray
 from parley.cli import main
 from parley.inference.ray_engine import EngineSettings, extract_dataset
 from parley.inference.ray_manifest import MANIFEST, REJECTS_FOLDER, read_manifest
-from parley.inference.ray_run import RayPredictOptions, predict_with_ray
+from parley.inference.ray_run import RayPredictOptions, article_records, predict_with_ray, ray_session
 
 REPO = Path(__file__).resolve().parents[1]
 MALFORMED_LINE = 17
@@ -87,6 +87,17 @@ def test_ray_gives_the_events_of_parley_predict(both_engines):
     assert [r["id"] for r in ray_records] == [r["id"] for r in local_records]
     assert events_by_id(ray_records) == events_by_id(local_records)
     assert sum(len(events) for events in events_by_id(local_records).values()) > 0
+
+
+def test_one_file_reaches_the_actors_in_several_blocks(model_dir, tmp_path):
+    """Ray Data merges what a task yields into blocks of up to 128 MiB unless told otherwise: then a whole file
+    would reach the actor pool as one bundle and one actor would do all the work (seen with 2,000 articles)."""
+    articles = [{**article, "text": article["text"] * 60} for article in news(120)]  # ~20 KB each
+    path = write_jsonl(tmp_path / "one-file.jsonl", articles)
+    with ray_session(None, progress=False):
+        records = article_records([path], EngineSettings(str(model_dir), batch_size=16)).materialize()
+    assert records.count() == 120
+    assert records.num_blocks() >= 4
 
 
 def test_malformed_line_is_rejected_with_its_file_and_line(both_engines, dump):
