@@ -1,7 +1,8 @@
 """Does labeling what the model is unsure of pay? Simulated labeling rounds on the labeled corpus.
 
     OMP_NUM_THREADS=1 python benchmarks/active_learning.py [--epochs 4] [--max-length 128] [--pool-size 0]
-        [--start 50] [--step 50] [--rounds 5] [--seeds 0 1] [--json rows.json] [key=value ...]
+        [--start 50] [--step 50] [--rounds 5] [--seeds 0 1] [--strategies uncertainty random]
+        [--json rows.json] [key=value ...]
     python benchmarks/active_learning.py --summarize rows-seed0.json rows-seed1.json
 
 The synthetic passages are split once (articles sharing a sentence kept together) into a synthetic eval set,
@@ -12,6 +13,8 @@ the synthetic eval set, then adds `--step` passages from the pool, chosen either
 uncertainty (`parley suggest`'s ranking: parley.inference.suggest.choose_uncertain) or at random. Both
 strategies share the start set and its model. Prints one line per trained model as it goes, then the two
 curves (means over seeds), and how many labeled passages uncertainty needed to reach random's final score.
+A process per seed and strategy (`--seeds 1 --strategies random --json ...`) spreads the work over cores;
+`--summarize` joins their files.
 """
 
 from __future__ import annotations
@@ -87,16 +90,17 @@ def scores_of(extractor: EventExtractor, seeds: list, held_out: list) -> dict[st
 
 
 def run_seed(args, seed: int, pool: list, seeds: list, held_out: list, files: dict[str, Path]) -> list[dict]:
-    """Every round of both strategies for one seed: one row per trained model."""
+    """Every round of the strategies (`--strategies`) for one seed: one row per trained model."""
     args.current_seed = seed
     rng = random.Random(seed)
     start = rng.sample(range(len(pool)), args.start)
     t0 = time.perf_counter()
     first = train_round(args, args.work, f"s{seed}-r0", [pool[i] for i in start], files)
     base = {"seed": seed, "round": 0, "passages": args.start, **_labels_in([pool[i] for i in start])}
-    rows = [{**base, "strategy": s, **scores_of(first, seeds, held_out), "seconds": 0.0} for s in STRATEGIES]
+    rows = [{**base, "strategy": s, **scores_of(first, seeds, held_out), "seconds": 0.0} for s in args.strategies]
     _print_row(rows[0] | {"strategy": "start", "seconds": time.perf_counter() - t0})
-    for strategy in STRATEGIES:
+    _save(args, rows)
+    for strategy in args.strategies:
         labeled, extractor, pick = list(start), first, random.Random(seed + 1000)
         for round_number in range(1, args.rounds + 1):
             t0 = time.perf_counter()
@@ -113,7 +117,14 @@ def run_seed(args, seed: int, pool: list, seeds: list, held_out: list, files: di
             row |= _labels_in(articles) | scores_of(extractor, seeds, held_out)
             rows.append(row | {"seconds": time.perf_counter() - t0})
             _print_row(rows[-1])
+            _save(args, rows)
     return rows
+
+
+def _save(args, rows: list[dict]) -> None:
+    """Every row so far into `--json` (with the seeds run before), so a run stopped midway keeps its models' scores."""
+    if args.json:
+        args.json.write_text(json.dumps(args.done_rows + rows, indent=2))
 
 
 def _labels_in(articles: list) -> dict[str, int]:
@@ -179,6 +190,13 @@ def main() -> int:
     parser.add_argument("--step", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    parser.add_argument(
+        "--strategies",
+        nargs="+",
+        choices=STRATEGIES,
+        default=list(STRATEGIES),
+        help="run only these (a process per strategy and seed uses more cores; the start model is retrained alike)",
+    )
     parser.add_argument("--work", type=Path, default=Path("runs/active_learning"))
     parser.add_argument("--json", type=Path, default=None, help="also write every row to this JSON file")
     parser.add_argument("--summarize", type=Path, nargs="+", default=None, help="only print the curves of --json files")
@@ -202,12 +220,11 @@ def main() -> int:
         f"step={args.step} rounds={args.rounds} seeds={args.seeds}",
         flush=True,
     )
-    rows: list[dict] = []
+    args.done_rows = []
     for seed in args.seeds:
-        rows += run_seed(args, seed, pool, seeds, held_out, files)
-        if args.json:
-            args.json.write_text(json.dumps(rows, indent=2))
-    print_summary(rows)
+        args.done_rows += run_seed(args, seed, pool, seeds, held_out, files)
+    if set(args.strategies) == set(STRATEGIES):
+        print_summary(args.done_rows)
     return 0
 
 
