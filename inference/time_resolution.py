@@ -13,7 +13,8 @@ The rules, chosen to be predictable rather than clever:
   ("December 18" in an article of 2015-01-08 is 2014-12-18).
 - "the first/second/third/fourth/last week of June" are days 1-7, 8-14, 15-21, 22-28 and the last seven;
   "early/mid/late June" are days 1-10, 11-20 and 21-end.
-- Clock times, durations and vague phrases ("1700", "same time", "another day") resolve to None.
+- Clock times, durations and vague phrases ("1700 GMT", "same time", "another day") resolve to None; a bare
+  "1900" is a clock time when it reads as one and as a year lies over 50 years before publication.
 """
 
 from __future__ import annotations
@@ -113,7 +114,7 @@ def resolve_time(text: str, publication_date: str | date | None, prefer_future: 
     if anchor is None:
         return None
     phrase = _normalise(text)
-    if not phrase:
+    if not phrase or _clock_time(text, anchor):
         return None
     for name, pattern in _PATTERNS:
         match = pattern.match(phrase)
@@ -164,6 +165,16 @@ def resolve_extraction_times(extraction: Extraction, schema: Schema) -> Extracti
 
 
 # -- pieces -------------------------------------------------------------------------------------------------------
+
+
+def _clock_time(text: str, anchor: date) -> bool:
+    """A bare four-digit number that reads as a 24-hour clock ("scheduled for 1900 (1800 GMT)") and lies over
+    50 years before publication: the time of day of a meeting, not the year 1900."""
+    digits = text.strip()
+    if not re.fullmatch(r"\d{4}", digits):
+        return False
+    hours, minutes, year = int(digits[:2]), int(digits[2:]), int(digits)
+    return hours < 24 and minutes < 60 and year < anchor.year - 50
 
 
 def _normalise(text: str) -> str:

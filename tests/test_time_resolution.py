@@ -83,6 +83,10 @@ def test_seed_times_resolve_against_their_article_date(article_id, phrase, expec
         ("2017-01-05", "2017-01-27", "2017-01-05"),
         ("Monday", "2015-01-08T10:30:00Z", "2015-01-05"),  # a date-time publication date
         ("1700 (1600 GMT)", "2016-02-01", None),
+        ("1900", "2018-12-14", None),  # "scheduled for 1900 (1800 GMT)": a clock time, not a year
+        ("in 1900", "2018-12-14", "1900-01-01/1900-12-31"),
+        ("2016", "2018-12-14", "2016-01-01/2016-12-31"),  # a recent year, even if it reads as 20:16
+        ("1999", "2018-12-14", "1999-01-01/1999-12-31"),  # not a clock: 19:99
         ("February 30", "2017-01-27", None),
         ("January 28-26", "2017-01-27", None),
         ("before June 4", "2015-05-20", None),  # a bound, not a date
