@@ -307,3 +307,16 @@ def test_load_benchmark_prints_its_table_and_closing_line(model_dir):
     lines = done.stdout.splitlines()
     assert sum(line.startswith("| parley serve, max batch") for line in lines) == 4
     assert re.fullmatch(r"serve_speedup_c4=\d+\.\d\d errors=0 rss_growth_mb=-?\d+", lines[-1])
+
+
+def test_profile_benchmark_prints_its_table_and_closing_line(model_dir):
+    """benchmarks/serve_profile.py end to end at a tiny size: the model by articles per call, then the HTTP side."""
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "serve_profile.py"
+    arguments = ["--model", str(model_dir), "--articles", "4", "--sizes", "1", "4", "--rounds", "1", "--requests", "4"]
+    done = subprocess.run(
+        [sys.executable, str(script), *arguments], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = done.stdout.splitlines()
+    assert sum(re.match(r"\| [14] \| \d+\.\d \| ", line) is not None for line in lines) == 2
+    assert re.fullmatch(r"model_speedup_4=\d+\.\d\d http_overhead_ms=-?\d+\.\d", lines[-1])
