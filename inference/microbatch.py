@@ -4,7 +4,8 @@ One worker thread owns the model. It takes the first waiting request, then keeps
 batch holds `max_batch_size` items or `max_wait_ms` has passed since the first, runs them all in one call
 and hands each request the slice of the results that belongs to it. It waits only while more requests are
 in flight (announced by `in_flight()`) than the batch holds: whatever is already queued always joins, but
-a lone caller is not kept waiting for company that is not coming. A request's items are never split, so one
+a lone caller is not kept waiting for company that is not coming. Under load the wait may stretch to
+`WAIT_SHARE` of the last batch's run (see `_wait_s`). A request's items are never split, so one
 request with more items than `max_batch_size` runs alone as one batch. While the model is busy, new
 requests queue up, so under load batches fill without waiting at all; `max_batch_size=1` turns batching off.
 The queue is bounded: a request that would take it past `max_queue` waiting items is refused (`QueueFull`)
@@ -29,6 +30,8 @@ from typing import Any
 _STOP = None
 # How often a waiting batch looks again for requests in flight.
 POLL_S = 0.001
+# The longest wait for requests in flight, as a share of the last batch's run, where that is over max_wait.
+WAIT_SHARE = 0.05
 
 
 class QueueFull(RuntimeError):
@@ -98,6 +101,7 @@ class MicroBatcher:
         self._closed = False
         self._in_flight = 0  # requests between arrival and answer, announced by `in_flight`
         self._queued = 0  # items submitted and not yet taken into a batch
+        self._last_run_s = 0.0  # how long the last batch's run took
         self._worker = threading.Thread(target=self._loop, name="parley-microbatch", daemon=True)
         self._worker.start()
 
@@ -157,7 +161,7 @@ class MicroBatcher:
             if first is _STOP:
                 return
             group, count = [first], len(first.items)
-            deadline = time.monotonic() + self.max_wait
+            deadline = time.monotonic() + self._wait_s()
             while count < self.max_batch_size:
                 # Wait only while requests other than the batch's own are in flight (being read, or answered
                 # and about to send their next): a lone caller is never kept waiting for company.
@@ -174,6 +178,17 @@ class MicroBatcher:
                 group.append(pending)
                 count += len(pending.items)
             self._run_group(group)
+
+    def _wait_s(self) -> float:
+        """How long a batch may wait for requests in flight: `max_wait`, or WAIT_SHARE of the last run if longer.
+
+        Under load on a CPU a batch runs for seconds, and the callers it answered need a few ms (answer, next
+        request, parsing) to come back. With only `max_wait` (10 ms) they miss the next batch, which starts
+        with the rest: batches of half the callers each, alternating (benchmarks/README.md, "HTTP server").
+        Waiting up to a small share of the run lets them join and fills the batch, at a cost of at most that
+        share of throughput; on a GPU, where a run takes milliseconds, `max_wait` stays the bound.
+        """
+        return max(self.max_wait, WAIT_SHARE * self._last_run_s)
 
     def _run_group(self, group: list[_Pending]) -> None:
         started = time.monotonic()
@@ -212,6 +227,7 @@ class MicroBatcher:
         pending.future.set_result(results)
 
     def _record(self, requests: int, items: int, seconds: float) -> None:
+        self._last_run_s = seconds
         stats = self.stats
         stats.run_s += seconds
         stats.batches += 1

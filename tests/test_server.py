@@ -246,6 +246,27 @@ def test_batcher_does_not_keep_a_lone_request_waiting():
     batcher.close()
 
 
+def test_batcher_waits_longer_for_callers_in_flight_after_a_long_batch():
+    """After a 2 s run, requests in flight get up to 5% of it (100 ms) to join, not only max_wait_ms (1 ms)."""
+    calls = []
+
+    def run(items):
+        calls.append(list(items))
+        if items == ["long"]:
+            time.sleep(2)
+        return items
+
+    batcher = MicroBatcher(run, max_batch_size=8, max_wait_ms=1)
+    assert batcher.submit(["long"]).result(30) == ["long"]
+    with batcher.in_flight(), batcher.in_flight():
+        first = batcher.submit(["a"])
+        time.sleep(0.03)  # longer than max_wait_ms, well within 5% of the last run
+        second = batcher.submit(["b"])
+        assert (first.result(10), second.result(10)) == (["a"], ["b"])
+    batcher.close()
+    assert calls == [["long"], ["a", "b"]]
+
+
 def test_batcher_without_batching_runs_each_request_alone():
     batcher = MicroBatcher(lambda items: items, max_batch_size=1, max_wait_ms=300)
     futures = [batcher.submit([n]) for n in range(4)]
