@@ -102,6 +102,7 @@ class MicroBatcher:
         self._in_flight = 0  # requests between arrival and answer, announced by `in_flight`
         self._queued = 0  # items submitted and not yet taken into a batch
         self._last_run_s = 0.0  # how long the last batch's run took
+        self._peak = 0  # the most requests in flight at once since the last batch started
         self._worker = threading.Thread(target=self._loop, name="parley-microbatch", daemon=True)
         self._worker.start()
 
@@ -148,6 +149,7 @@ class MicroBatcher:
         """Around a whole request, from reading it to answering it: a batch waits for requests in flight."""
         with self._lock:
             self._in_flight += 1
+            self._peak = max(self._peak, self._in_flight)
         try:
             yield
         finally:
@@ -157,15 +159,21 @@ class MicroBatcher:
     def _loop(self) -> None:
         stopping = False
         while not stopping:
+            idle_since = time.monotonic()
             first = self._queue.get()
             if first is _STOP:
                 return
             group, count = [first], len(first.items)
-            deadline = time.monotonic() + self._wait_s()
+            now, wait = time.monotonic(), self._wait_s()
+            # The callers in flight together during the last run are expected back (those it answered are
+            # sending their next request), unless the queue then sat empty longer than a wait: traffic paused.
+            expected = self._peak if now - idle_since <= wait else 0
+            deadline = now + wait
             while count < self.max_batch_size:
-                # Wait only while requests other than the batch's own are in flight (being read, or answered
-                # and about to send their next): a lone caller is never kept waiting for company.
-                waiting = self._in_flight > len(group) and time.monotonic() < deadline
+                # Wait only while requests other than the batch's own are in flight (being read) or expected
+                # back: a lone caller is never kept waiting for company.
+                company = max(self._in_flight, expected)
+                waiting = company > len(group) and time.monotonic() < deadline
                 try:
                     pending = self._queue.get(timeout=POLL_S) if waiting else self._queue.get_nowait()
                 except queue.Empty:
@@ -194,6 +202,7 @@ class MicroBatcher:
         started = time.monotonic()
         with self._lock:
             self._queued -= sum(len(pending.items) for pending in group)
+            self._peak = self._in_flight
         live = [p for p in group if p.future.set_running_or_notify_cancel()]  # a caller that gave up is skipped
         if not live:
             return

@@ -267,6 +267,34 @@ def test_batcher_waits_longer_for_callers_in_flight_after_a_long_batch():
     assert calls == [["long"], ["a", "b"]]
 
 
+def test_batcher_waits_for_the_callers_it_answered_to_come_back():
+    """Callers answered together send their next request a few ms apart, not in flight meanwhile: they are
+    expected back and join one batch again, rather than the first one back running alone."""
+    calls = []
+
+    def run(items):
+        calls.append(sorted(items))
+        time.sleep(0.05)
+        return items
+
+    batcher = MicroBatcher(run, max_batch_size=8, max_wait_ms=300)
+    ready = threading.Barrier(3)
+
+    def caller(n):
+        for turn in range(3):
+            if turn:
+                time.sleep(0.01 + 0.02 * n)  # the answer's way back and the next request's way in
+            with batcher.in_flight():
+                if not turn:
+                    ready.wait(10)  # all three in flight before the first batch forms
+                assert batcher.submit([f"{turn}{n}"]).result(30) == [f"{turn}{n}"]
+
+    with ThreadPoolExecutor(3) as pool:
+        list(pool.map(caller, range(3)))
+    batcher.close()
+    assert calls == [[f"{turn}{n}" for n in range(3)] for turn in range(3)]
+
+
 def test_batcher_without_batching_runs_each_request_alone():
     batcher = MicroBatcher(lambda items: items, max_batch_size=1, max_wait_ms=300)
     futures = [batcher.submit([n]) for n in range(4)]
