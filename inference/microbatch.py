@@ -3,9 +3,11 @@
 One worker thread owns the model. It takes the first waiting request, then keeps taking requests until the
 batch holds `max_batch_size` items or `max_wait_ms` has passed since the first, runs them all in one call
 and hands each request the slice of the results that belongs to it. It waits only while more requests are
-in flight (announced by `in_flight()`) than the batch holds: whatever is already queued always joins, but
-a lone caller is not kept waiting for company that is not coming. Under load the wait may stretch to
-`WAIT_SHARE` of the last batch's run (see `_wait_s`). A request's items are never split, so one
+in flight (announced by `in_flight()`) than the batch holds, or while it holds fewer than were in flight
+together during the last batch (the callers that batch answered are on their way back with their next
+request): whatever is already queued always joins, but a lone caller is not kept waiting for company that
+is not coming. Under load the wait may stretch to `WAIT_SHARE` of the last batch's run (see `_wait_s`).
+A request's items are never split, so one
 request with more items than `max_batch_size` runs alone as one batch. While the model is busy, new
 requests queue up, so under load batches fill without waiting at all; `max_batch_size=1` turns batching off.
 The queue is bounded: a request that would take it past `max_queue` waiting items is refused (`QueueFull`)
@@ -190,11 +192,11 @@ class MicroBatcher:
     def _wait_s(self) -> float:
         """How long a batch may wait for requests in flight: `max_wait`, or WAIT_SHARE of the last run if longer.
 
-        Under load on a CPU a batch runs for seconds, and the callers it answered need a few ms (answer, next
-        request, parsing) to come back. With only `max_wait` (10 ms) they miss the next batch, which starts
-        with the rest: batches of half the callers each, alternating (benchmarks/README.md, "HTTP server").
-        Waiting up to a small share of the run lets them join and fills the batch, at a cost of at most that
-        share of throughput; on a GPU, where a run takes milliseconds, `max_wait` stays the bound.
+        Under load on a CPU a batch runs for seconds, and the callers it answered need some ms (answer, next
+        request, parsing) to come back. If the next batch starts without them, it holds only the callers that
+        queued meanwhile, and batches alternate half full (benchmarks/README.md, "HTTP server"). Waiting up
+        to a small share of the run lets them join, at a cost of at most that share of throughput; on a GPU,
+        where a run takes milliseconds, `max_wait` stays the bound.
         """
         return max(self.max_wait, WAIT_SHARE * self._last_run_s)
 
