@@ -8,7 +8,9 @@ port, gets a short warm-up, and then `--requests` requests at each concurrency, 
 The articles are the passages of data/synthetic (fixed order; `--sentences K` keeps each one's first K
 sentences, for short-article traffic). The client is one asyncio loop holding one keep-alive connection per
 concurrent caller; a request counts as an error unless it answers 200 with its own article id. RSS is the
-server's (and its children's) resident memory after the warm-up and after the last concurrency. The last
+server's (and its children's) resident memory after the warm-up and after the last concurrency. From the
+server's /health: requests per batch, a request's mean wait in the queue (from submit to its batch's start)
+and the mean model call per batch (tokenising to records); the rest of a latency is HTTP and JSON. The last
 line is `serve_speedup_c32=X errors=N rss_growth_mb=M`: requests/s at concurrency 32 with the first batch
 size over the last, all errors, and the largest RSS growth of one server.
 """
@@ -137,6 +139,17 @@ def batching_stats(port: int) -> dict | None:
             return None
 
 
+def batch_figures(before: dict, after: dict) -> dict:
+    """Requests per batch, mean queue wait per request and mean model call per batch between two /health reads."""
+    batches = max(1, after["batches"] - before["batches"])
+    requests = max(1, after["requests"] - before["requests"])
+    figures = {"requests_per_batch": (after["requests"] - before["requests"]) / batches}
+    if "run_s" in after:  # a server from before the batcher timed itself says nothing of it
+        figures["wait_ms"] = (after["wait_s"] - before["wait_s"]) / requests * 1000
+        figures["batch_ms"] = (after["run_s"] - before["run_s"]) / batches * 1000
+    return figures
+
+
 async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
     head = await reader.readuntil(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
@@ -219,8 +232,7 @@ def measure_servers(servers: dict[str, list[str]], env: dict, bodies, requests: 
                 row = {"concurrency": concurrency, **merged(rounds[label]).row()}
                 after = batching_stats(port)
                 if after is not None:
-                    batches = max(1, after["batches"] - stats[label]["batches"])
-                    row["requests_per_batch"] = (after["requests"] - stats[label]["requests"]) / batches
+                    row.update(batch_figures(stats[label], after))
                 found[label]["rows"].append(row)
         for label, process in processes.items():
             found[label]["rss_after_mb"] = tree_rss_mb(process.pid)
@@ -238,15 +250,17 @@ def server_env(threads: int) -> dict[str, str]:
 
 def format_row(label: str, row: dict) -> str:
     batch = f"{row['requests_per_batch']:.1f}" if "requests_per_batch" in row else "-"
+    wait, run = (f"{row[key]:.0f}" if key in row else "-" for key in ("wait_ms", "batch_ms"))
     return (
         f"| {label} | {row['concurrency']} | {row['requests']} | {row['req_per_s']:.1f} | {row['articles_per_s']:.1f} "
-        f"| {row['p50_ms']:.0f} | {row['p99_ms']:.0f} | {row['errors']} | {batch} |"
+        f"| {row['p50_ms']:.0f} | {row['p99_ms']:.0f} | {row['errors']} | {batch} | {wait} | {run} |"
     )
 
 
 TABLE_HEAD = (
-    "| server | concurrency | requests | requests/s | articles/s | p50 ms | p99 ms | errors | requests per batch |\n"
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+    "| server | concurrency | requests | requests/s | articles/s | p50 ms | p99 ms | errors | requests per batch "
+    "| queue ms | model ms per batch |\n"
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 )
 
 

@@ -4,8 +4,10 @@
 and optional `id`, `date`, `source`, `url`) and answers what `parley predict` writes per article
 (`Extraction.to_record`: docs/schema.md section 6 with scores), an object for an object, a list for a list.
 The body is read as JSON whatever its content type, so `curl -d '{"text": ...}'` works. Bad input gets a
-4xx whose `detail` says what is wrong and where; the server goes on. With a token set (`PARLEY_API_TOKEN`)
-the `/v1/` routes want `Authorization: Bearer <token>`; `/health` and the OpenAPI docs stay open.
+4xx whose `detail` says what is wrong and where; the server goes on. When more than `max_queue` articles
+already wait for the model, a request gets 503 with `Retry-After` instead of a place in the queue. With a
+token set (`PARLEY_API_TOKEN`) the `/v1/` routes want `Authorization: Bearer <token>`; `/health` and the
+OpenAPI docs stay open.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from pydantic import BaseModel, ConfigDict
 from parley.inference.event_table import model_version
 from parley.inference.extractor import EventExtractor
 from parley.inference.heap import release_free_heap
-from parley.inference.microbatch import MicroBatcher
+from parley.inference.microbatch import MicroBatcher, QueueFull
 from parley.inference.news_io import validate_record
 
 TOKEN_ENV = "PARLEY_API_TOKEN"
@@ -44,6 +46,7 @@ class ServeSettings:
     max_articles: int = 64  # per request
     max_text_chars: int = 100_000  # per article
     max_body_bytes: int = 8 * 1024 * 1024
+    max_queue: int = 256  # articles waiting for the model; past it: 503 with Retry-After
     token: str | None = None  # bearer token; None: no auth
 
 
@@ -102,7 +105,7 @@ def create_app(extractor: EventExtractor, settings: ServeSettings, model_dir: st
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        state["batcher"] = MicroBatcher(run, settings.max_batch_size, settings.max_wait_ms)
+        state["batcher"] = MicroBatcher(run, settings.max_batch_size, settings.max_wait_ms, settings.max_queue)
         yield
         state.pop("batcher").close()
 
@@ -118,7 +121,7 @@ def create_app(extractor: EventExtractor, settings: ServeSettings, model_dir: st
     async def health() -> dict[str, Any]:
         """Liveness, and what the micro-batcher has done so far."""
         batcher = state.get("batcher")
-        return {"status": "ok", "batching": batcher.stats.to_dict() if batcher else None}
+        return {"status": "ok", "batching": {"queued": batcher.queued, **batcher.stats.to_dict()} if batcher else None}
 
     @app.get("/v1/model", dependencies=authorized)
     async def model() -> dict[str, Any]:
@@ -133,7 +136,15 @@ def create_app(extractor: EventExtractor, settings: ServeSettings, model_dir: st
             body = await _read_body(request, settings.max_body_bytes)
             documents, single = parse_articles(body, settings)
             try:
-                records = await asyncio.wrap_future(batcher.submit(documents))
+                pending = batcher.submit(documents)
+            except QueueFull as full:
+                detail = (
+                    f"server busy: {full.queued} articles wait for the model, at most {full.limit}; "
+                    f"retry in {full.retry_after_s} s"
+                )
+                raise HTTPException(503, detail, headers={"Retry-After": str(full.retry_after_s)}) from full
+            try:
+                records = await asyncio.wrap_future(pending)
             except Exception as err:  # a bug, not the caller's input: say so and keep serving
                 raise HTTPException(500, f"internal error: {type(err).__name__}: {err}") from err
             return JSONResponse(records[0] if single else records)

@@ -21,7 +21,7 @@ pytest.importorskip("fastapi", reason="the serve extra: pip install -e '.[serve]
 import uvicorn  # noqa: E402
 
 from parley.cli import main  # noqa: E402
-from parley.inference.microbatch import MicroBatcher  # noqa: E402
+from parley.inference.microbatch import MicroBatcher, QueueFull  # noqa: E402
 from parley.inference.server import ServeSettings, create_app  # noqa: E402
 
 ARTICLE = {"id": "a1", "text": "Russia invited the opposition to talks in Geneva on Monday.", "date": "2017-01-27"}
@@ -166,9 +166,54 @@ def test_bearer_token_guards_the_v1_routes(extractor):
         assert call(f"{base}/health")[0] == 200
 
 
+class GatedExtractor:
+    """The real extractor, whose `extract` waits for `gate`: keeps the model busy while a test fills the queue."""
+
+    def __init__(self, extractor):
+        self.inner, self.gate, self.entered = extractor, threading.Event(), threading.Event()
+
+    def extract(self, documents, **kwargs):
+        self.entered.set()
+        assert self.gate.wait(60), "the test never opened the gate"
+        return self.inner.extract(documents, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+def test_a_full_queue_answers_503_with_retry_after_and_recovers(extractor, model_dir):
+    gated = GatedExtractor(extractor)
+    settings = ServeSettings(max_batch_size=1, max_wait_ms=0, max_queue=2)
+    with running(create_app(gated, settings, model_dir=model_dir)) as base, ThreadPoolExecutor(3) as pool:
+        articles = [{"id": f"q{n}", "text": f"Russia invited the coalition {n} times."} for n in range(4)]
+        first = pool.submit(post_json, base, articles[0])
+        assert gated.entered.wait(30)  # the model holds the first request
+        queued = pool.submit(post_json, base, articles[1:3])  # two articles: the queue is full
+        deadline = time.monotonic() + 30
+        while call(f"{base}/health")[1]["batching"]["queued"] < 2:
+            assert time.monotonic() < deadline, "the second request never queued"
+            time.sleep(0.02)
+        request = urllib.request.Request(f"{base}/v1/extract", json.dumps(articles[3]).encode(), method="POST")
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=30)
+        assert refused.value.code == 503
+        assert int(refused.value.headers["Retry-After"]) >= 1
+        detail = json.loads(refused.value.read())["detail"]
+        assert detail.startswith("server busy: 2 articles wait for the model, at most 2; retry in ")
+        gated.gate.set()
+        assert first.result(30) == (200, extractor.extract([articles[0]])[0].to_record())
+        status, records = queued.result(30)
+        assert status == 200 and [r["id"] for r in records] == ["q1", "q2"]
+        assert post_json(base, articles[3])[0] == 200  # room again
+        health = call(f"{base}/health")[1]["batching"]
+        assert (health["queued"], health["refused"]) == (0, 1)
+
+
 def test_cli_refuses_bad_limits_before_loading(model_dir, capsys):
     assert main(["serve", "--model", str(model_dir), "--max-batch-size", "0"]) == 1
     assert "--max-batch-size: must be at least 1" in capsys.readouterr().err
+    assert main(["serve", "--model", str(model_dir), "--max-queue", "0"]) == 1
+    assert "--max-queue: must be at least 1" in capsys.readouterr().err
 
 
 # -- the batcher alone ---------------------------------------------------------------------------------------------
@@ -201,6 +246,55 @@ def test_batcher_does_not_keep_a_lone_request_waiting():
     batcher.close()
 
 
+def test_batcher_waits_longer_for_callers_in_flight_after_a_long_batch():
+    """After a 2 s run, requests in flight get up to 5% of it (100 ms) to join, not only max_wait_ms (1 ms)."""
+    calls = []
+
+    def run(items):
+        calls.append(list(items))
+        if items == ["long"]:
+            time.sleep(2)
+        return items
+
+    batcher = MicroBatcher(run, max_batch_size=8, max_wait_ms=1)
+    assert batcher.submit(["long"]).result(30) == ["long"]
+    with batcher.in_flight(), batcher.in_flight():
+        first = batcher.submit(["a"])
+        time.sleep(0.03)  # longer than max_wait_ms, well within 5% of the last run
+        second = batcher.submit(["b"])
+        assert (first.result(10), second.result(10)) == (["a"], ["b"])
+    batcher.close()
+    assert calls == [["long"], ["a", "b"]]
+
+
+def test_batcher_waits_for_the_callers_it_answered_to_come_back():
+    """Callers answered together send their next request a few ms apart, not in flight meanwhile: they are
+    expected back and join one batch again, rather than the first one back running alone."""
+    calls = []
+
+    def run(items):
+        calls.append(sorted(items))
+        time.sleep(0.05)
+        return items
+
+    batcher = MicroBatcher(run, max_batch_size=8, max_wait_ms=300)
+    ready = threading.Barrier(3)
+
+    def caller(n):
+        for turn in range(3):
+            if turn:
+                time.sleep(0.01 + 0.02 * n)  # the answer's way back and the next request's way in
+            with batcher.in_flight():
+                if not turn:
+                    ready.wait(10)  # all three in flight before the first batch forms
+                assert batcher.submit([f"{turn}{n}"]).result(30) == [f"{turn}{n}"]
+
+    with ThreadPoolExecutor(3) as pool:
+        list(pool.map(caller, range(3)))
+    batcher.close()
+    assert calls == [[f"{turn}{n}" for n in range(3)] for turn in range(3)]
+
+
 def test_batcher_without_batching_runs_each_request_alone():
     batcher = MicroBatcher(lambda items: items, max_batch_size=1, max_wait_ms=300)
     futures = [batcher.submit([n]) for n in range(4)]
@@ -226,6 +320,31 @@ def test_batcher_a_failing_request_does_not_fail_its_batch():
         batcher.submit(["late"])
 
 
+def test_batcher_refuses_past_max_queue_and_admits_again_once_it_drains():
+    release = threading.Event()
+
+    def slow(items):
+        release.wait(30)
+        return items
+
+    batcher = MicroBatcher(slow, max_batch_size=1, max_wait_ms=0, max_queue=3)
+    running_now = batcher.submit(["r"])
+    deadline = time.monotonic() + 10
+    while batcher.queued:  # the worker took it: it runs, it does not wait
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    waiting = [batcher.submit(["a", "b"]), batcher.submit(["c"])]
+    with pytest.raises(QueueFull, match="3 items waiting, at most 3") as full:
+        batcher.submit(["d"])
+    assert (full.value.queued, full.value.limit, full.value.retry_after_s) == (3, 3, 1)
+    release.set()
+    assert [f.result(10) for f in [running_now, *waiting]] == [["r"], ["a", "b"], ["c"]]
+    big = batcher.submit(list("abcdefgh"))  # more than max_queue, on an empty queue: let in
+    assert big.result(10) == list("abcdefgh")
+    batcher.close()
+    assert batcher.stats.refused == 1 and batcher.stats.run_s > 0 and batcher.stats.wait_s > 0
+
+
 def test_load_benchmark_prints_its_table_and_closing_line(model_dir):
     """benchmarks/serve_load.py end to end at a tiny size: two servers, both batch sizes, no errors."""
     script = Path(__file__).resolve().parents[1] / "benchmarks" / "serve_load.py"
@@ -237,3 +356,16 @@ def test_load_benchmark_prints_its_table_and_closing_line(model_dir):
     lines = done.stdout.splitlines()
     assert sum(line.startswith("| parley serve, max batch") for line in lines) == 4
     assert re.fullmatch(r"serve_speedup_c4=\d+\.\d\d errors=0 rss_growth_mb=-?\d+", lines[-1])
+
+
+def test_profile_benchmark_prints_its_table_and_closing_line(model_dir):
+    """benchmarks/serve_profile.py end to end at a tiny size: the model by articles per call, then the HTTP side."""
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "serve_profile.py"
+    arguments = ["--model", str(model_dir), "--articles", "4", "--sizes", "1", "4", "--rounds", "1", "--requests", "4"]
+    done = subprocess.run(
+        [sys.executable, str(script), *arguments], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = done.stdout.splitlines()
+    assert sum(re.match(r"\| [14] \| \d+\.\d \| ", line) is not None for line in lines) == 2
+    assert re.fullmatch(r"model_speedup_4=\d+\.\d\d http_overhead_ms=-?\d+\.\d", lines[-1])

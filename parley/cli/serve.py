@@ -36,9 +36,10 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         max_articles=args.max_articles,
         max_text_chars=args.max_text_chars,
         max_body_bytes=args.max_body_bytes,
+        max_queue=args.max_queue,
         token=os.environ.get(TOKEN_ENV) or None,
     )
-    for name in ("max_batch_size", "batch_size", "max_articles", "max_text_chars", "max_body_bytes"):
+    for name in ("max_batch_size", "batch_size", "max_articles", "max_text_chars", "max_body_bytes", "max_queue"):
         if getattr(settings, name) < 1:
             raise ValueError(f"--{name.replace('_', '-')}: must be at least 1, got {getattr(settings, name)}")
     if settings.max_wait_ms < 0:
@@ -70,6 +71,9 @@ def add_commands(commands: argparse._SubParsersAction, debug: argparse.ArgumentP
     serve.add_argument("--max-articles", type=int, default=64, help="articles per request (more: 413)")
     serve.add_argument("--max-text-chars", type=int, default=100_000, help="characters per article text (more: 413)")
     serve.add_argument("--max-body-bytes", type=int, default=8 * 1024 * 1024, help="request body size (more: 413)")
+    serve.add_argument(
+        "--max-queue", type=int, default=256, help="articles waiting for the model; more: 503 with Retry-After"
+    )
     serve.add_argument("--device", default=None, help="cpu, cuda, ... (default: GPU if there is one)")
     serve.add_argument("--int8", action="store_true", help="CPU only: int8 dynamic quantisation (faster)")
     serve.add_argument("--log-level", default="warning", choices=("critical", "error", "warning", "info", "debug"))
