@@ -87,6 +87,7 @@ class PredictOptions:
     overwrite: bool = False  # replace an existing output; without it (and without resume) one is refused
     int8: bool = False  # int8 dynamically quantised linear layers: faster on CPUs, slightly less accurate
     dtype: str | None = None  # "float16"/"bfloat16": the model cast to half precision (GPUs); None: float32
+    runtime: str = "torch"  # "onnx": the encoder on ONNX Runtime (CPU; parley.inference.onnx_runtime)
 
 
 def output_format(options: PredictOptions) -> str:
@@ -160,7 +161,9 @@ def predict_file(
         from parley.inference.extractor import EventExtractor
 
         device = shard_device(options.device, options.shard)
-        extractor = EventExtractor.from_pretrained(options.model, device=device, int8=options.int8, dtype=options.dtype)
+        extractor = EventExtractor.from_pretrained(
+            options.model, device=device, int8=options.int8, dtype=options.dtype, runtime=options.runtime
+        )
     body = _run_chunks(options, extractor, fmt, input_path, state, hook)
     if fmt == "parquet":
         _journal_to_parquet(body, output)
@@ -191,6 +194,7 @@ def _starting_state(
         shard=list(options.shard) if options.shard else None,
         int8=options.int8,
         dtype=options.dtype,
+        runtime=options.runtime,
     )
     state = existing if options.resume else None
     notes: list[str] = []

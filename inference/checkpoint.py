@@ -26,6 +26,20 @@ def quantize_int8(model: ParleyModel) -> ParleyModel:
         return quantize_dynamic(model.eval(), {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
 
 
+RUNTIMES = ("torch", "onnx")
+
+
+def check_runtime(runtime: str, device: str | None, dtype: str | torch.dtype | None) -> None:
+    """Refuse a runtime that is unknown, or ONNX Runtime with a GPU device or a half-precision dtype."""
+    if runtime not in RUNTIMES:
+        raise ValueError(f"unknown runtime {runtime!r}; expected one of {RUNTIMES}")
+    if runtime == "onnx":
+        if device not in (None, "cpu"):
+            raise ValueError(f"runtime='onnx' runs on the CPU only, got device={device!r}")
+        if dtype is not None and model_dtype(dtype) != torch.float32:
+            raise ValueError(f"runtime='onnx' runs float32 (or int8), got dtype={dtype!r}")
+
+
 MODEL_DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
 
 

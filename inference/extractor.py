@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import accumulate
 from pathlib import Path
@@ -13,7 +13,14 @@ from tqdm.auto import tqdm
 from transformers import AutoTokenizer
 
 from parley.documents import ACCEPTED, Document, as_documents, is_one_document
-from parley.inference.checkpoint import ModelFolderError, check_model_folder, model_dtype, quantize_int8, quiet_loading
+from parley.inference.checkpoint import (
+    ModelFolderError,
+    check_model_folder,
+    check_runtime,
+    model_dtype,
+    quantize_int8,
+    quiet_loading,
+)
 from parley.inference.decoding import WordSpan, choose_role, decode_bio
 from parley.inference.events import Argument, Event, Extraction, Mention
 from parley.inference.time_resolution import resolve_extraction_times
@@ -57,11 +64,14 @@ class EventExtractor:
         device: str | torch.device | None = None,
         thresholds: Thresholds | None = None,
         window_stride: int | None = None,
+        encoder: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
     ):
         if device is None:
             device = "cuda" if torch.cuda.is_available() else "cpu"
         self.device = torch.device(device)
         self.model = model.to(self.device).eval()
+        # (input ids, attention mask) -> encoder states: the model's own, or one on another runtime (ONNX).
+        self.encoder = encoder or self.model.encode
         self.tokenizer = tokenizer
         # Explicit thresholds win; else those tuned on dev and saved with the model; else none.
         self.thresholds = thresholds or Thresholds(**(getattr(model.config, "thresholds", None) or {}))
@@ -85,14 +95,17 @@ class EventExtractor:
         device: str | None = None,
         int8: bool = False,
         dtype: str | torch.dtype | None = None,
+        runtime: str = "torch",
         **kwargs: Any,
     ) -> EventExtractor:
         """Load a checkpoint folder written by `parley train` (weights, config, tokenizer).
 
         `int8=True` quantises every linear layer to int8 (CPU only; see `quantize_int8`). `dtype`
         ("float16", "bfloat16") casts the whole model for a GPU's half-precision units; the default
-        keeps the float32 weights.
+        keeps the float32 weights. `runtime="onnx"` runs the encoder on ONNX Runtime (CPU only; int8 then
+        quantises the encoder alone; see `parley.inference.onnx_runtime`).
         """
+        check_runtime(runtime, device, dtype)
         folder = check_model_folder(path)
         try:
             with quiet_loading():
@@ -100,7 +113,11 @@ class EventExtractor:
         except (ValueError, OSError, KeyError, AttributeError, TypeError) as err:
             # A parley config.json whose content does not build the model (hand-edited, another version).
             raise ModelFolderError(f"{path}: not a loadable parley checkpoint ({type(err).__name__}: {err})") from err
-        if int8:
+        if runtime == "onnx":
+            from parley.inference.onnx_runtime import onnx_encoder
+
+            kwargs["encoder"], device = onnx_encoder(folder, model, "int8" if int8 else "fp32"), "cpu"
+        elif int8:
             if device not in (None, "cpu"):
                 raise ValueError(f"int8: quantised layers run on the CPU only, got device={device!r}")
             if dtype is not None and model_dtype(dtype) != torch.float32:
@@ -189,7 +206,7 @@ class EventExtractor:
         input_ids = torch.tensor([u.input_ids + [pad] * (width - len(u.input_ids)) for u in batch])
         attention = torch.tensor([[1] * len(u.input_ids) + [0] * (width - len(u.input_ids)) for u in batch])
         attention = attention.to(self.device)
-        return self.model.encode(input_ids.to(self.device), attention), attention
+        return self.encoder(input_ids.to(self.device), attention), attention
 
     @torch.inference_mode()
     def tag_margins(self, articles: list, batch_size: int = 32) -> list[dict[tuple[int, int], tuple[float, float]]]:

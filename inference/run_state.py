@@ -11,7 +11,7 @@ from typing import Any, BinaryIO
 SIDE_FILES = ("rejects.jsonl", "state.json", "state.json.tmp", "index", "journal.jsonl")
 STATE_VERSION = 1
 # State keys that must match for a run to be resumed, or for shard outputs to be merged.
-RUN_KEYS = ("input", "input_size", "model", "format", "dyads", "batch_size", "chunk_size", "int8", "dtype")
+RUN_KEYS = ("input", "input_size", "model", "format", "dyads", "batch_size", "chunk_size", "int8", "dtype", "runtime")
 
 
 @dataclass
@@ -28,6 +28,7 @@ class RunState:
     shard: list[int] | None = None
     int8: bool = False
     dtype: str | None = None
+    runtime: str = "torch"  # a state written before runtimes existed ran torch
     records: int = 0  # input records consumed (the next index to read)
     articles: int = 0
     rejected: int = 0

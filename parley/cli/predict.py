@@ -34,6 +34,8 @@ def _writable_file(path: str, option: str) -> Path:
 
 def _cmd_predict(args: argparse.Namespace) -> int:
     if args.engine == "ray":
+        if args.runtime != "torch":
+            raise ValueError(f"--runtime {args.runtime}: not available with --engine ray (it runs the torch model)")
         return run_ray_predict(args)
     from parley.inference.batch import PredictOptions, predict_file
     from parley.inference.shards import parse_shard, shard_output_path
@@ -55,6 +57,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
         device=args.device,
         int8=args.int8,
         dtype=args.dtype,
+        runtime=args.runtime,
         progress=not args.quiet,
         overwrite=args.overwrite,
     )
@@ -76,6 +79,29 @@ def _cmd_merge(args: argparse.Namespace) -> int:
     summary = merge_outputs(args.output, args.shards, overwrite=args.overwrite)
     print(summary.format())
     return 0
+
+
+def _add_precision_options(predict: argparse.ArgumentParser) -> None:
+    """--int8, --runtime and --dtype: how the model runs (benchmarks/README.md has their speed and F1)."""
+    predict.add_argument(
+        "--int8",
+        action="store_true",
+        help="CPU only: int8 dynamic quantisation, about 2x faster, slightly lower F1 (benchmarks/README.md); "
+        "with --runtime onnx the encoder's weights only",
+    )
+    predict.add_argument(
+        "--runtime",
+        choices=("torch", "onnx"),
+        default="torch",
+        help="onnx: the encoder on ONNX Runtime, CPU only, exported once into MODEL/onnx/ (needs parley-events[onnx]; "
+        "docs/onnx.md)",
+    )
+    predict.add_argument(
+        "--dtype",
+        choices=("float32", "float16", "bfloat16"),
+        default=None,
+        help="cast the model for a GPU's half-precision units (default: the checkpoint's float32)",
+    )
 
 
 def add_commands(commands: argparse._SubParsersAction, debug: argparse.ArgumentParser) -> None:
@@ -117,17 +143,7 @@ def add_commands(commands: argparse._SubParsersAction, debug: argparse.ArgumentP
         help="take the chunks of --chunk-size records whose number %% n == i; 'auto' under accelerate launch",
     )
     predict.add_argument("--device", default=None, help="cpu, cuda, ... (default: GPU if there is one)")
-    predict.add_argument(
-        "--int8",
-        action="store_true",
-        help="CPU only: int8 dynamic quantisation, about 2x faster, slightly lower F1 (benchmarks/README.md)",
-    )
-    predict.add_argument(
-        "--dtype",
-        choices=("float32", "float16", "bfloat16"),
-        default=None,
-        help="cast the model for a GPU's half-precision units (default: the checkpoint's float32)",
-    )
+    _add_precision_options(predict)
     predict.add_argument("--quiet", action="store_true", help="no progress bar")
     predict.set_defaults(run=_cmd_predict)
 

@@ -1,0 +1,245 @@
+"""The encoder pass on ONNX Runtime (CPU): exported once per checkpoint, cached beside it, fp32 or int8.
+
+Only the encoder runs in ONNX Runtime: it is nearly all of the model's arithmetic. The tagging, relation and
+status heads stay in torch float32 on its output, so int8 never touches them. The export is cached under
+`<model>/onnx/` (or `~/.cache/parley/onnx/` when the model folder is read-only), in a file whose name holds a
+hash of the weights, the config, the variant and the library versions: a changed checkpoint exports again.
+
+Variants: "fp32" is the exported graph with onnxruntime's transformer fusions (attention, layer norm, GELU)
+and its full graph optimisation; "int8" quantises that graph's weights to int8 with activations quantised on
+the fly (dynamic quantisation), except the layers named in `VARIANTS["int8"].keep_fp32`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+
+import torch
+
+from parley.model import ParleyModel
+
+EXPORT_VERSION = 1  # bump when the export itself changes: every cached file is then made again
+OPSET = 17
+INSTALL_HINT = "pip install 'parley-events[onnx]' (onnxruntime and onnx)"
+
+
+@dataclass(frozen=True)
+class OnnxVariant:
+    """How the exported encoder is turned into the graph that runs: fused fp32, or int8 with some layers kept."""
+
+    name: str
+    int8: bool = False
+    per_channel: bool = False  # int8 scales per output channel instead of per weight matrix
+    # Regular expressions: a node whose name matches one stays fp32 (r"layer\.5/|Attention_5$": a BERT's 6th layer).
+    keep_fp32: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        kept = f", {','.join(self.keep_fp32)} kept fp32" if self.keep_fp32 else ""
+        return f"{self.name} (int8={self.int8}, per_channel={self.per_channel}{kept})"
+
+
+VARIANTS = {
+    "fp32": OnnxVariant("fp32"),
+    # Per-channel scales: measured closest to fp32 of the int8 variants (benchmarks/cpu_paths.py).
+    "int8": OnnxVariant("int8", int8=True, per_channel=True),
+}
+
+
+class OnnxEncoder:
+    """An ONNX Runtime session standing in for `ParleyModel.encode`: (input ids, attention mask) -> states."""
+
+    def __init__(self, path: Path, threads: int | None = None):
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or torch.get_num_threads()
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.path = path
+        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        # The fusions may turn the int64 inputs into int32 ones: feed what the graph declares.
+        self._types = {i.name: (torch.int32 if "int32" in i.type else torch.int64) for i in self.session.get_inputs()}
+
+    def __call__(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        feed = {"input_ids": input_ids, "attention_mask": attention_mask}
+        arrays = {name: feed[name].to(dtype).cpu().numpy() for name, dtype in self._types.items()}
+        return torch.from_numpy(self.session.run(["states"], arrays)[0])
+
+
+def onnx_encoder(
+    folder: str | Path,
+    model: ParleyModel,
+    variant: str | OnnxVariant = "fp32",
+    threads: int | None = None,
+    cache_dir: str | Path | None = None,
+) -> OnnxEncoder:
+    """The ONNX Runtime encoder of the checkpoint in `folder` (whose loaded model is `model`), exported if needed."""
+    _require_onnxruntime()
+    chosen = VARIANTS[variant] if isinstance(variant, str) and variant in VARIANTS else variant
+    if not isinstance(chosen, OnnxVariant):
+        raise ValueError(f"unknown ONNX variant {variant!r}; expected one of {sorted(VARIANTS)}")
+    return OnnxEncoder(exported_encoder(folder, model, chosen, cache_dir), threads)
+
+
+def exported_encoder(
+    folder: str | Path, model: ParleyModel, variant: OnnxVariant, cache_dir: str | Path | None = None
+) -> Path:
+    """The cached ONNX file of `variant` for the checkpoint in `folder`, made first if it is missing."""
+    weights = weights_digest(folder)
+    cache = Path(cache_dir) if cache_dir is not None else _cache_folder(Path(folder))
+    cache.mkdir(parents=True, exist_ok=True)
+    fused = cache / f"encoder-fp32-{variant_key(weights, VARIANTS['fp32'])}.onnx"
+    target = cache / f"encoder-{variant.name}-{variant_key(weights, variant)}.onnx" if variant.int8 else fused
+    if target.is_file():
+        return target
+    if not fused.is_file():
+        raw = cache / f"encoder-raw-{weights[:16]}.{os.getpid()}.onnx"
+        try:
+            _export(model, raw)
+            _fuse(raw, fused, model)
+        finally:
+            raw.unlink(missing_ok=True)
+    if variant.int8:
+        _quantize(fused, target, variant)
+    return target
+
+
+def weights_digest(folder: str | Path) -> str:
+    """A hash of the checkpoint's weights and config: what makes its export stale when it changes."""
+    digest = hashlib.sha256()
+    for name in ("model.safetensors", "config.json"):
+        with open(Path(folder) / name, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 22), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def variant_key(weights: str, variant: OnnxVariant) -> str:
+    """The cache key of one variant: the weights' hash, the variant, the export code and the library versions."""
+    libraries = [version(name) for name in ("torch", "transformers", "onnx", "onnxruntime")]
+    return hashlib.sha256(repr((weights, EXPORT_VERSION, OPSET, libraries, variant)).encode()).hexdigest()[:16]
+
+
+def _cache_folder(folder: Path) -> Path:
+    """`<model>/onnx`, or a per-user cache when the model folder cannot be written."""
+    beside = folder / "onnx"
+    try:
+        beside.mkdir(exist_ok=True)
+        probe = beside / f".write-test-{os.getpid()}"
+        probe.touch()
+        probe.unlink()
+        return beside
+    except OSError:
+        home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        fallback = home / "parley" / "onnx"
+        fallback.mkdir(parents=True, exist_ok=True)
+        return fallback
+
+
+class _EncoderOnly(torch.nn.Module):
+    def __init__(self, model: ParleyModel):
+        super().__init__()
+        self.model = model
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        return self.model.encode(input_ids, attention_mask)
+
+
+def _export(model: ParleyModel, path: Path) -> None:
+    """Trace the encoder to ONNX with batch and length left free (eager attention: the form the fusions know)."""
+    encoder = model.encoder
+    before = getattr(encoder.config, "_attn_implementation", None)
+    ids = torch.tensor([[101, 2000, 2001, 2002, 102, 0], [101, 2003, 102, 0, 0, 0]])
+    free = {0: "batch", 1: "tokens"}
+    try:
+        if before not in (None, "eager"):
+            encoder.set_attn_implementation("eager")
+        with warnings.catch_warnings(), torch.no_grad():
+            warnings.simplefilter("ignore")  # the tracer's notes on Python control flow it freezes
+            # A new module is in training mode, and export restores that mode recursively: eval() first.
+            torch.onnx.export(
+                _EncoderOnly(model).eval(),
+                (ids, (ids != 0).long()),
+                str(path),
+                input_names=["input_ids", "attention_mask"],
+                output_names=["states"],
+                dynamic_axes={"input_ids": free, "attention_mask": free, "states": free},
+                opset_version=OPSET,
+                dynamo=False,
+            )
+    finally:
+        if before not in (None, "eager"):
+            encoder.set_attn_implementation(before)
+        model.eval()
+
+
+def _fuse(raw: Path, target: Path, model: ParleyModel) -> None:
+    """onnxruntime's transformer fusions (attention, skip layer norm, GELU) offline, written atomically."""
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    config = model.config.encoder_config
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fused = optimize_model(
+            str(raw),
+            model_type="bert",
+            num_heads=int(getattr(config, "num_attention_heads", 0) or 0),
+            hidden_size=int(getattr(config, "hidden_size", 0) or 0),
+            opt_level=0,
+        )
+    partial = target.with_name(target.name + f".{os.getpid()}.tmp")
+    fused.save_model_to_file(str(partial))
+    os.replace(partial, target)
+
+
+def _quantize(fused: Path, target: Path, variant: OnnxVariant) -> None:
+    """int8 weights (dynamic quantisation) of the fused graph, except the nodes `variant` keeps in fp32."""
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    names = [node.name for node in onnx.load(str(fused), load_external_data=False).graph.node]
+    excluded = [name for name in names if any(re.search(pattern, name) for pattern in variant.keep_fp32)]
+    partial = target.with_name(target.name + f".{os.getpid()}.tmp")
+    with warnings.catch_warnings(), _quiet_root_logger():
+        warnings.simplefilter("ignore")
+        quantize_dynamic(
+            str(fused),
+            str(partial),
+            weight_type=QuantType.QInt8,
+            per_channel=variant.per_channel,
+            nodes_to_exclude=excluded,
+            # The fused operators are outside ONNX's shape inference; their outputs are float32.
+            extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+        )
+    os.replace(partial, target)
+
+
+@contextmanager
+def _quiet_root_logger() -> Iterator[None]:
+    """The quantiser logs advice on the root logger ("consider pre-processing"); not the user's business."""
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        root.setLevel(level)
+
+
+def _require_onnxruntime() -> None:
+    try:
+        import onnx  # noqa: F401
+        import onnxruntime  # noqa: F401
+    except ImportError as err:
+        raise ImportError(
+            f"runtime='onnx' needs onnxruntime and onnx ({err.name} is missing): {INSTALL_HINT}"
+        ) from None

@@ -1,0 +1,183 @@
+"""The ONNX Runtime path: the exported encoder agrees with torch, the export is cached and keyed by the weights.
+
+Needs the onnx extra (`pip install -e ".[onnx]"`, which scripts/test.sh installs); without it only the test of
+the error that names the extra runs.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+
+import pytest
+import torch
+
+from parley.cli import main
+from parley.inference import EventExtractor
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+
+TEXTS = [
+    "Russia invited the opposition to talks in Moscow on Monday.",
+    "Lavrov met the coalition in Geneva on Friday. He said the opposition declined to attend.",
+    "Nothing happened here.",
+]
+needs_onnx = pytest.mark.skipif(
+    any(__import__("importlib").util.find_spec(name) is None for name in ("onnx", "onnxruntime")),
+    reason="the onnx extra is not installed (pip install -e '.[onnx]'); scripts/test.sh and CI install it",
+)
+
+
+def _events(extractor: EventExtractor) -> list[list[tuple]]:
+    return [
+        [
+            (
+                e.type,
+                e.status,
+                e.trigger.start,
+                e.trigger.end,
+                e.score,
+                [(a.role, a.mention.start, a.score) for a in e.arguments],
+            )
+            for e in events
+        ]
+        for events in extractor.predict(TEXTS)
+    ]
+
+
+def _same_events(expected: list, found: list, tolerance: float) -> None:
+    """Same events, triggers, statuses and arguments; every score within `tolerance`."""
+    assert len(found) == len(expected)
+    for want, got in zip(expected, found, strict=True):
+        assert [e[:4] for e in got] == [e[:4] for e in want]
+        for w, g in zip(want, got, strict=True):
+            assert g[4] == pytest.approx(w[4], abs=tolerance)
+            assert [a[:2] for a in g[5]] == [a[:2] for a in w[5]]
+            assert [a[2] for a in g[5]] == pytest.approx([a[2] for a in w[5]], abs=tolerance)
+
+
+@pytest.fixture(scope="module")
+def onnx_model_dir(model_dir, tmp_path_factory):
+    """A copy of the keyword checkpoint, so that its onnx/ cache starts empty for this module."""
+    folder = tmp_path_factory.mktemp("onnx-model") / "model"
+    shutil.copytree(model_dir, folder)
+    return folder
+
+
+@needs_onnx
+def test_onnx_fp32_finds_the_events_torch_finds_with_the_same_scores(onnx_model_dir):
+    torch_events = _events(EventExtractor.from_pretrained(str(onnx_model_dir), device="cpu"))
+    onnx_extractor = EventExtractor.from_pretrained(str(onnx_model_dir), runtime="onnx")
+    assert any(torch_events), "the keyword model finds events in TEXTS"
+    _same_events(torch_events, _events(onnx_extractor), tolerance=1e-4)
+    assert onnx_extractor.encoder.path.parent == onnx_model_dir / "onnx"
+
+
+@needs_onnx
+def test_onnx_int8_finds_the_same_events_within_a_score_tolerance(onnx_model_dir):
+    torch_events = _events(EventExtractor.from_pretrained(str(onnx_model_dir), device="cpu"))
+    _same_events(
+        torch_events, _events(EventExtractor.from_pretrained(str(onnx_model_dir), runtime="onnx", int8=True)), 0.02
+    )
+
+
+@needs_onnx
+def test_onnx_encoder_states_match_a_tiny_random_bert_with_padding(tiny_encoder_dir, tmp_path):
+    from parley.inference.onnx_runtime import onnx_encoder
+    from parley.model import ParleyConfig, ParleyModel
+    from parley.schema import load_schema
+
+    config = ParleyConfig(
+        encoder=json.loads((tiny_encoder_dir / "config.json").read_text()), schema=load_schema().to_dict()
+    )
+    model = ParleyModel.from_encoder(str(tiny_encoder_dir), config).eval()
+    model.save_pretrained(tmp_path)
+    encoder = onnx_encoder(tmp_path, model, "fp32")
+    ids = torch.randint(1000, 5000, (3, 23), generator=torch.Generator().manual_seed(0))
+    attention = torch.ones_like(ids)
+    attention[1, 9:], attention[2, 17:] = 0, 0  # rows of other lengths than the export's example
+    with torch.inference_mode():
+        expected = model.encode(ids, attention)
+    found = encoder(ids, attention)
+    mask = attention.bool()
+    assert found.shape == expected.shape
+    assert torch.allclose(found[mask], expected[mask], atol=1e-4)
+
+
+@needs_onnx
+def test_the_export_is_reused_and_made_again_when_the_weights_change(onnx_model_dir, tmp_path):
+    folder = tmp_path / "model"
+    shutil.copytree(onnx_model_dir, folder)  # its onnx/ cache comes along: no export needed
+    first = EventExtractor.from_pretrained(str(folder), runtime="onnx").encoder.path
+    stamp = first.stat().st_mtime_ns
+    again = EventExtractor.from_pretrained(str(folder), runtime="onnx").encoder.path
+    assert again == first and again.stat().st_mtime_ns == stamp
+
+    changed = EventExtractor.from_pretrained(str(folder), device="cpu").model
+    with torch.no_grad():
+        changed.encoder.embeddings.word_embeddings.weight.mul_(0.5)
+    changed.save_pretrained(folder)
+    retrained = EventExtractor.from_pretrained(str(folder), runtime="onnx")
+    assert retrained.encoder.path != first
+    _same_events(_events(EventExtractor.from_pretrained(str(folder), device="cpu")), _events(retrained), 1e-4)
+
+
+@needs_onnx
+def test_predict_runtime_onnx_writes_what_torch_writes(onnx_model_dir, tmp_path):
+    dump = tmp_path / "in.jsonl"
+    dump.write_text("".join(json.dumps({"id": f"a{i}", "text": t}) + "\n" for i, t in enumerate(TEXTS)))
+    outputs = {}
+    for runtime in ("torch", "onnx"):
+        out = tmp_path / f"{runtime}.jsonl"
+        args = ["predict", "--model", str(onnx_model_dir), "--input", str(dump), "--output", str(out), "--quiet"]
+        assert main([*args, "--runtime", runtime]) == 0
+        outputs[runtime] = [json.loads(line) for line in out.read_text().splitlines()]
+    spans = [[(e["type"], e["trigger"]["start"], len(e["arguments"])) for e in r["events"]] for r in outputs["torch"]]
+    assert spans == [
+        [(e["type"], e["trigger"]["start"], len(e["arguments"])) for e in r["events"]] for r in outputs["onnx"]
+    ]
+    assert any(spans)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"runtime": "tensorrt"}, "unknown runtime 'tensorrt'"),
+        ({"runtime": "onnx", "device": "cuda"}, "CPU only"),
+        ({"runtime": "onnx", "dtype": "float16"}, "float32"),
+    ],
+)
+def test_bad_runtime_options_are_refused_before_loading(model_dir, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        EventExtractor.from_pretrained(str(model_dir), **kwargs)
+
+
+def test_a_missing_onnxruntime_names_the_extra(model_dir, monkeypatch):
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # import fails as if it were not installed
+    with pytest.raises(ImportError, match=r"parley-events\[onnx\]"):
+        EventExtractor.from_pretrained(str(model_dir), runtime="onnx")
+
+
+@needs_onnx
+def test_cpu_paths_benchmark_prints_every_path_and_names_a_winner_or_none(onnx_model_dir, tmp_path):
+    import re
+    import subprocess
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "cpu_paths.py"
+    arguments = ["--model", str(onnx_model_dir), "--articles", "3", "--threads", "1", "--repeats", "1"]
+    done = subprocess.run(
+        [sys.executable, str(script), *arguments, "--work", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = done.stdout.strip().splitlines()
+    for path in ("torch-fp32", "torch-int8", "onnx-fp32", "onnx-int8 (shipped: per-channel)"):
+        rows = [line for line in lines if line.startswith(path + " ")]
+        assert len(rows) == 2, done.stdout  # a speed row and an F1 row
+        assert re.search(r"\d+\.\d+ \(\d+\.\d+x\)", rows[0]) and re.search(r"\d\.\d{3} \([+-]\d\.\d{3}\)", rows[1])
+    assert re.match(r"winner: (none qualifies|.+: \d+\.\d+x torch fp32)", lines[-1]), done.stdout
