@@ -193,12 +193,17 @@ class GpuSampler:
 
 
 def _units(extractor, articles: list[dict], chunk: int) -> list:
-    """The model inputs parley builds for the articles, chunk by chunk as `parley predict` does."""
+    """The model inputs parley builds for the articles, chunk by chunk as `parley predict` does; each unit's
+    `article` is its index in `articles`."""
     from parley.documents import as_documents
 
     units = []
     for begin in range(0, len(articles), chunk):
-        units += extractor._units(as_documents(articles[begin : begin + chunk]))
+        found = extractor._units(as_documents(articles[begin : begin + chunk]))
+        # A unit's article number counts within its chunk; callers index the whole dump with it.
+        for unit in found:
+            unit.article += begin
+        units += found
     return units
 
 
