@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import accumulate
@@ -131,6 +132,11 @@ class EventExtractor:
         """
         records = as_documents(articles)
         units = self._units(records)
+        self.run_units(units, batch_size=batch_size, progress=progress)
+        return self._assemble(records, units)
+
+    def run_units(self, units: list[_Unit], batch_size: int = 32, progress: bool | None = False) -> None:
+        """The model pass over prepared units (`_units`): batches of similar length; fills each unit's spans."""
         order = sorted(range(len(units)), key=lambda i: len(units[i].input_ids))
         # tqdm's disable=None: shown only when stderr is a terminal.
         disable = None if progress is None else not progress
@@ -139,7 +145,12 @@ class EventExtractor:
                 batch = [units[i] for i in order[begin : begin + batch_size]]
                 self._run(batch)
                 bar.update(len(batch))
-        return self._assemble(records, units)
+
+    def without_model(self) -> EventExtractor:
+        """A copy that prepares units and assembles extractions but holds no model: what worker processes get."""
+        clone = copy.copy(self)
+        clone.model = None
+        return clone
 
     # -- preparation -------------------------------------------------------------------------------------------
     def _tokenized_sentences(self, records: list[Document]) -> tuple[list[tuple[int, list[tuple[int, int]]]], Any]:

@@ -57,6 +57,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
         dtype=args.dtype,
         progress=not args.quiet,
         overwrite=args.overwrite,
+        workers=args.workers,
     )
     if args.format == "events":
         from parley.inference.event_predict import predict_events
@@ -127,6 +128,13 @@ def add_commands(commands: argparse._SubParsersAction, debug: argparse.ArgumentP
         choices=("float32", "float16", "bfloat16"),
         default=None,
         help="cast the model for a GPU's half-precision units (default: the checkpoint's float32)",
+    )
+    predict.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="processes that split, tokenise, decode and serialise beside the model pass (same output); 0: none; "
+        "default: 0 for a CPU model, one per spare core (at most 8) for a GPU",
     )
     predict.add_argument("--quiet", action="store_true", help="no progress bar")
     predict.set_defaults(run=_cmd_predict)
