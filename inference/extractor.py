@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import accumulate
@@ -15,12 +14,12 @@ from transformers import AutoTokenizer
 
 from parley.documents import ACCEPTED, Document, as_documents, is_one_document
 from parley.inference.checkpoint import ModelFolderError, check_model_folder, model_dtype, quantize_int8, quiet_loading
-from parley.inference.decoding import WordSpan, choose_role, decode_bio
+from parley.inference.decoding import WordSpan, decode_bio_tagged
 from parley.inference.events import Argument, Event, Extraction, Mention
 from parley.inference.time_resolution import resolve_extraction_times
 from parley.model import ParleyModel
 from parley.model.encoding import plan_windows, special_token_frame
-from parley.model.labels import OUTSIDE
+from parley.model.labels import NO_ROLE, OUTSIDE
 from parley.text import split_sentences, split_words
 
 
@@ -42,6 +41,8 @@ class _Unit:
     input_ids: list[int]
     # Per word, its tokens [start, end) in input_ids; empty for a word the tokenizer drops (it gets no tag).
     token_spans: list[tuple[int, int]]
+    # Per token, the word whose first subword it is, else -1: the tokens whose tag is the word's tag.
+    token_words: list[int] = field(default_factory=list)
     mentions: list[WordSpan] = field(default_factory=list)
     triggers: list[WordSpan] = field(default_factory=list)
     # (trigger, status, status score, [(role, mention span, score)]) per trigger, filled by the model pass.
@@ -78,6 +79,10 @@ class EventExtractor:
             raise ValueError(f"max_seq_length {self.max_length} leaves no room beside the special tokens")
         candidate_labels = {label for role in self.schema.roles.values() for label in role.labels}
         self._candidate_labels = candidate_labels
+        # Per mention label, the roles the schema lets it fill (`none` not among them).
+        self._allowed_roles = torch.tensor(
+            [[r != NO_ROLE and self.schema.allows(r, m) for r in self.labels.roles] for m in self.labels.mention_labels]
+        )
 
     @classmethod
     def from_pretrained(
@@ -146,12 +151,6 @@ class EventExtractor:
                 self._run(batch)
                 bar.update(len(batch))
 
-    def without_model(self) -> EventExtractor:
-        """A copy that prepares units and assembles extractions but holds no model: what worker processes get."""
-        clone = copy.copy(self)
-        clone.model = None
-        return clone
-
     # -- preparation -------------------------------------------------------------------------------------------
     def _tokenized_sentences(self, records: list[Document]) -> tuple[list[tuple[int, list[tuple[int, int]]]], Any]:
         """Each sentence with words as (article index, word offsets), and their encoding: one tokenizer call."""
@@ -189,7 +188,11 @@ class EventExtractor:
                 ]
                 window_ids = ids[offset : starts[w_end]][:budget]
                 input_ids = [*self.special_before, *window_ids, *self.special_after]
-                units.append(_Unit(article, words[w_start:w_end], input_ids, spans))
+                token_words = [-1] * len(input_ids)
+                for w, (t_start, t_end) in enumerate(spans):
+                    if t_start < t_end:
+                        token_words[t_start] = w
+                units.append(_Unit(article, words[w_start:w_end], input_ids, spans, token_words))
         return units
 
     # -- model --------------------------------------------------------------------------------------------------
@@ -228,24 +231,32 @@ class EventExtractor:
     @torch.inference_mode()
     def _run(self, batch: list[_Unit]) -> None:
         states, attention = self._encode(batch)
-        tagged = []
-        mention_tags, trigger_tags = self.labels.mention_tags, self.labels.trigger_tags
-        for head, tags in ((self.model.mention_head, mention_tags), (self.model.trigger_head, trigger_tags)):
+        width = states.shape[1]
+        token_words = _tensor([u.token_words + [-1] * (width - len(u.token_words)) for u in batch], self.device)
+        starts = token_words >= 0
+        labels, thresholds = self.labels, self.thresholds
+        for head, tags, kind, threshold in (
+            (self.model.mention_head, labels.mention_tags, "mentions", thresholds.mention),
+            (self.model.trigger_head, labels.trigger_tags, "triggers", thresholds.trigger),
+        ):
             score, tag = head(states).float().softmax(-1).max(-1)  # scores in float32 whatever the model's dtype
-            tagged_any = ((tag != tags.index(OUTSIDE)) & attention.bool()).any(-1)  # untagged rows skip decoding
-            # One transfer and one conversion per batch: reading tensor elements one by one costs microseconds each.
-            tagged.append((tag.cpu().tolist(), score.cpu().tolist(), tagged_any.tolist()))
-        (m_tag, m_score, m_any), (t_tag, t_score, t_any) = tagged
-        for row, unit in enumerate(batch):
-            if m_any[row]:
-                unit.mentions = _decode(unit, mention_tags, m_tag[row], m_score[row], self.thresholds.mention)
-            if t_any[row]:
-                unit.triggers = _decode(unit, trigger_tags, t_tag[row], t_score[row], self.thresholds.trigger)
-        n_t = max(len(u.triggers) for u in batch)
-        if n_t == 0:
-            return
+            # Only the first subwords of words tagged other than O leave the device: most words are outside.
+            hit = (tag != tags.index(OUTSIDE)) & starts
+            rows = hit.nonzero()[:, 0].tolist()
+            tagged: list[list] = [[] for _ in batch]
+            found = zip(rows, token_words[hit].tolist(), tag[hit].tolist(), score[hit].tolist(), strict=True)
+            for row, word, tag_id, p in found:
+                tagged[row].append((word, tags[tag_id], p))
+            for unit, words in zip(batch, tagged, strict=True):
+                if words:
+                    setattr(unit, kind, [span for span in decode_bio_tagged(words) if span.score >= threshold])
+        if any(u.triggers for u in batch):
+            self._relations(batch, states)
+
+    def _relations(self, batch: list[_Unit], states: torch.Tensor) -> None:
+        """Each trigger's status and arguments: every (trigger, mention) pair of the batch in one head call."""
         candidates = [[s for s in u.mentions if s.label in self._candidate_labels] for u in batch]
-        n_m = max(1, max(map(len, candidates)))
+        n_t, n_m = max(len(u.triggers) for u in batch), max(1, max(map(len, candidates)))
         event_index = {label: i for i, label in enumerate(self.labels.event_types)}
         mention_index = {label: i for i, label in enumerate(self.labels.mention_labels)}
 
@@ -257,28 +268,37 @@ class EventExtractor:
         mention_spans = [
             padded([_token_span(u, s) for s in c], n_m, (0, 0)) for u, c in zip(batch, candidates, strict=True)
         ]
-        mention_labels = [padded([mention_index[s.label] for s in c], n_m, 0) for c in candidates]
-        # Every (trigger, mention) pair of the batch goes through the relation head in one call.
-        relation_logits, status_logits = self.model.score_relations(
-            states,
-            *(_tensor(rows, self.device) for rows in (trigger_spans, trigger_types, mention_spans, mention_labels)),
-        )
-        role_probs = relation_logits.float().softmax(-1).cpu().tolist()
+        mention_labels = _tensor([padded([mention_index[s.label] for s in c], n_m, 0) for c in candidates], self.device)
+        spans_and_types = (_tensor(rows, self.device) for rows in (trigger_spans, trigger_types, mention_spans))
+        relation_logits, status_logits = self.model.score_relations(states, *spans_and_types, mention_labels)
+        arguments = self._arguments(relation_logits, mention_labels, batch, candidates)
         status_probs = status_logits.float().softmax(-1).cpu().tolist()
-        roles, statuses = self.labels.roles, self.labels.statuses
+        statuses = self.labels.statuses
         for row, unit in enumerate(batch):
             unit.decoded = []
             for i, trig in enumerate(unit.triggers):
-                arguments = []
-                for j, ment in enumerate(candidates[row]):
-                    choice = choose_role(
-                        role_probs[row][i][j], roles, ment.label, self.schema, self.thresholds.argument
-                    )
-                    if choice is not None:
-                        arguments.append((choice[0], ment, choice[1]))
                 probs = status_probs[row][i]
                 status_id = max(range(len(probs)), key=probs.__getitem__)  # the first of equal maxima, as argmax
-                unit.decoded.append((trig, statuses[status_id], probs[status_id], arguments))
+                unit.decoded.append((trig, statuses[status_id], probs[status_id], arguments.get((row, i), [])))
+
+    def _arguments(self, relation_logits, mention_labels, batch: list[_Unit], candidates: list[list]) -> dict:
+        """(row, trigger) -> [(role, mention, probability)]: per real pair the most likely role the schema allows
+        the mention, kept if it beats `none` and the threshold (`choose_role`, on the device for every pair)."""
+        roles, device = self.labels.roles, relation_logits.device
+        # float32 probabilities widened to float64, so that the threshold compares as in Python.
+        probs = relation_logits.float().softmax(-1).double()
+        allowed = self._allowed_roles.to(device)[mention_labels].unsqueeze(1)  # (B, 1, M, roles)
+        best_p, best = probs.where(allowed, 0.0).max(-1)  # the first of equal maxima, as choose_role
+        keep = (best_p > 0) & (best_p >= self.thresholds.argument) & (best_p > probs[..., roles.index(NO_ROLE)])
+        n_t, n_m = probs.shape[1:3]
+        triggers = _tensor([len(u.triggers) for u in batch], device)[:, None, None]
+        mentions = _tensor([len(c) for c in candidates], device)[:, None, None]
+        keep &= (torch.arange(n_t, device=device)[:, None] < triggers) & (torch.arange(n_m, device=device) < mentions)
+        found: dict[tuple[int, int], list] = {}
+        chosen = zip(keep.nonzero().tolist(), best[keep].tolist(), best_p[keep].tolist(), strict=True)
+        for (row, i, j), role, p in chosen:
+            found.setdefault((row, i), []).append((roles[role], candidates[row][j], p))
+        return found
 
     # -- assembly -----------------------------------------------------------------------------------------------
     def _assemble(self, records: list[Document], units: list[_Unit]) -> list[Extraction]:
@@ -319,13 +339,6 @@ def _to_mention(unit: _Unit, text: str, span: WordSpan) -> Mention:
     """A word span of a unit as a mention with character offsets into the article."""
     start, end = unit.words[span.start][0], unit.words[span.end - 1][1]
     return Mention(span.label, text[start:end], start, end, span.score)
-
-
-def _decode(unit: _Unit, tags: list[str], tag_ids: list[int], scores: list[float], threshold: float) -> list[WordSpan]:
-    """The spans of a unit's words from the tags of their first subwords (a word with no token is outside)."""
-    words = [tags[tag_ids[start]] if start < end else OUTSIDE for start, end in unit.token_spans]
-    word_scores = [scores[start] for start, _ in unit.token_spans]
-    return [span for span in decode_bio(words, word_scores) if span.score >= threshold]
 
 
 def _token_span(unit: _Unit, span: WordSpan) -> tuple[int, int]:

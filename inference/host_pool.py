@@ -10,6 +10,7 @@ the bytes written are the same; chunks are written and committed in input order.
 
 from __future__ import annotations
 
+import copy
 import multiprocessing
 import os
 from collections import deque
@@ -44,6 +45,13 @@ def default_workers(device_type: str) -> int:
     return max(1, min(8, (os.cpu_count() or 2) - 1))
 
 
+def without_model(extractor):
+    """A copy of the extractor that prepares units and assembles extractions but holds no model: for workers."""
+    clone = copy.copy(extractor)
+    clone.model = None
+    return clone
+
+
 def _start_worker(host, fmt: str, dyads: bool) -> None:
     # The workers run no model: torch in them keeps to one thread, so N workers use N cores.
     import torch
@@ -74,7 +82,7 @@ class ChunkPipeline:
         self.depth = workers
         # spawn: a forked copy of a process whose torch and tokenizer threads have started can deadlock.
         context = multiprocessing.get_context("spawn")
-        self.pool = context.Pool(workers, initializer=_start_worker, initargs=(extractor.without_model(), fmt, dyads))
+        self.pool = context.Pool(workers, initializer=_start_worker, initargs=(without_model(extractor), fmt, dyads))
         self.preparing: deque = deque()
         self.finishing: deque = deque()
 
