@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
 from typing import Any
@@ -14,8 +14,9 @@ from transformers import AutoTokenizer
 
 from parley.documents import ACCEPTED, Document, as_documents, is_one_document
 from parley.inference.checkpoint import ModelFolderError, check_model_folder, model_dtype, quantize_int8, quiet_loading
-from parley.inference.decoding import WordSpan, decode_bio_tagged
+from parley.inference.decoding import decode_bio_tagged
 from parley.inference.events import Argument, Event, Extraction, Mention
+from parley.inference.model_units import Unit, batch_arrays, plan_batches, to_mention, token_span
 from parley.inference.time_resolution import resolve_extraction_times
 from parley.model import ParleyModel
 from parley.model.encoding import plan_windows, special_token_frame
@@ -30,23 +31,6 @@ class Thresholds:
     trigger: float = 0.0
     mention: float = 0.0
     argument: float = 0.0
-
-
-@dataclass
-class _Unit:
-    """One model input: a sentence, or one window of a long sentence."""
-
-    article: int
-    words: list[tuple[int, int]]  # character spans in the article
-    input_ids: list[int]
-    # Per word, its tokens [start, end) in input_ids; empty for a word the tokenizer drops (it gets no tag).
-    token_spans: list[tuple[int, int]]
-    # Per token, the word whose first subword it is, else -1: the tokens whose tag is the word's tag.
-    token_words: list[int] = field(default_factory=list)
-    mentions: list[WordSpan] = field(default_factory=list)
-    triggers: list[WordSpan] = field(default_factory=list)
-    # (trigger, status, status score, [(role, mention span, score)]) per trigger, filled by the model pass.
-    decoded: list[tuple] = field(default_factory=list)
 
 
 class EventExtractor:
@@ -140,16 +124,21 @@ class EventExtractor:
         self.run_units(units, batch_size=batch_size, progress=progress)
         return self._assemble(records, units)
 
-    def run_units(self, units: list[_Unit], batch_size: int = 32, progress: bool | None = False) -> None:
-        """The model pass over prepared units (`_units`): batches of similar length; fills each unit's spans."""
-        order = sorted(range(len(units)), key=lambda i: len(units[i].input_ids))
+    def run_units(
+        self, units: list[Unit], batch_size: int = 32, progress: bool | None = False, batches: list | None = None
+    ) -> None:
+        """The model pass over prepared units (`_units`): batches of similar length; fills each unit's spans.
+
+        `batches`: `plan_batches(units, batch_size, ...)` made elsewhere (a worker process), else made here.
+        """
+        if batches is None:
+            batches = plan_batches(units, batch_size, self.tokenizer.pad_token_id or 0)
         # tqdm's disable=None: shown only when stderr is a terminal.
         disable = None if progress is None else not progress
         with tqdm(total=len(units), unit="sentence", desc="extract", disable=disable, dynamic_ncols=True) as bar:
-            for begin in range(0, len(order), batch_size):
-                batch = [units[i] for i in order[begin : begin + batch_size]]
-                self._run(batch)
-                bar.update(len(batch))
+            for group, arrays in batches:
+                self._run([units[i] for i in group], arrays)
+                bar.update(len(group))
 
     # -- preparation -------------------------------------------------------------------------------------------
     def _tokenized_sentences(self, records: list[Document]) -> tuple[list[tuple[int, list[tuple[int, int]]]], Any]:
@@ -167,10 +156,10 @@ class EventExtractor:
         # One fast-tokenizer call for every sentence; windows slice its output.
         return sentences, self.tokenizer(word_lists, is_split_into_words=True, add_special_tokens=False)
 
-    def _units(self, records: list[Document]) -> list[_Unit]:
+    def _units(self, records: list[Document]) -> list[Unit]:
         sentences, encoded = self._tokenized_sentences(records)
         budget, first = self.window_budget, len(self.special_before)  # first: the first content token's position
-        units: list[_Unit] = []
+        units: list[Unit] = []
         for n, (article, words) in enumerate(sentences):
             ids = encoded["input_ids"][n]
             counts = [0] * len(words)
@@ -192,18 +181,16 @@ class EventExtractor:
                 for w, (t_start, t_end) in enumerate(spans):
                     if t_start < t_end:
                         token_words[t_start] = w
-                units.append(_Unit(article, words[w_start:w_end], input_ids, spans, token_words))
+                units.append(Unit(article, words[w_start:w_end], input_ids, spans, token_words))
         return units
 
     # -- model --------------------------------------------------------------------------------------------------
-    def _encode(self, batch: list[_Unit]) -> tuple[torch.Tensor, torch.Tensor]:
-        """The encoder states of a batch of units, padded to the longest, and its attention mask."""
-        pad = self.tokenizer.pad_token_id or 0
-        width = max(len(u.input_ids) for u in batch)
-        input_ids = torch.tensor([u.input_ids + [pad] * (width - len(u.input_ids)) for u in batch])
-        attention = torch.tensor([[1] * len(u.input_ids) + [0] * (width - len(u.input_ids)) for u in batch])
-        attention = attention.to(self.device)
-        return self.model.encode(input_ids.to(self.device), attention), attention
+    def _encode(self, batch: list[Unit], arrays: tuple | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """The encoder states of a batch of units, padded to the longest, and its token words (`batch_arrays`)."""
+        input_ids, attention, token_words = arrays or batch_arrays(batch, self.tokenizer.pad_token_id or 0)
+        attention = torch.from_numpy(attention).to(self.device)
+        states = self.model.encode(torch.from_numpy(input_ids).to(self.device), attention)
+        return states, torch.from_numpy(token_words).to(self.device)
 
     @torch.inference_mode()
     def tag_margins(self, articles: list, batch_size: int = 32) -> list[dict[tuple[int, int], tuple[float, float]]]:
@@ -229,10 +216,8 @@ class EventExtractor:
         return margins
 
     @torch.inference_mode()
-    def _run(self, batch: list[_Unit]) -> None:
-        states, attention = self._encode(batch)
-        width = states.shape[1]
-        token_words = _tensor([u.token_words + [-1] * (width - len(u.token_words)) for u in batch], self.device)
+    def _run(self, batch: list[Unit], arrays: tuple | None = None) -> None:
+        states, token_words = self._encode(batch, arrays)
         starts = token_words >= 0
         labels, thresholds = self.labels, self.thresholds
         for head, tags, kind, threshold in (
@@ -253,7 +238,7 @@ class EventExtractor:
         if any(u.triggers for u in batch):
             self._relations(batch, states)
 
-    def _relations(self, batch: list[_Unit], states: torch.Tensor) -> None:
+    def _relations(self, batch: list[Unit], states: torch.Tensor) -> None:
         """Each trigger's status and arguments: every (trigger, mention) pair of the batch in one head call."""
         candidates = [[s for s in u.mentions if s.label in self._candidate_labels] for u in batch]
         n_t, n_m = max(len(u.triggers) for u in batch), max(1, max(map(len, candidates)))
@@ -263,10 +248,10 @@ class EventExtractor:
         def padded(items: list, n: int, empty: Any) -> list:
             return items + [empty] * (n - len(items))
 
-        trigger_spans = [padded([_token_span(u, s) for s in u.triggers], n_t, (0, 0)) for u in batch]
+        trigger_spans = [padded([token_span(u, s) for s in u.triggers], n_t, (0, 0)) for u in batch]
         trigger_types = [padded([event_index[s.label] for s in u.triggers], n_t, 0) for u in batch]
         mention_spans = [
-            padded([_token_span(u, s) for s in c], n_m, (0, 0)) for u, c in zip(batch, candidates, strict=True)
+            padded([token_span(u, s) for s in c], n_m, (0, 0)) for u, c in zip(batch, candidates, strict=True)
         ]
         mention_labels = _tensor([padded([mention_index[s.label] for s in c], n_m, 0) for c in candidates], self.device)
         spans_and_types = (_tensor(rows, self.device) for rows in (trigger_spans, trigger_types, mention_spans))
@@ -281,7 +266,7 @@ class EventExtractor:
                 status_id = max(range(len(probs)), key=probs.__getitem__)  # the first of equal maxima, as argmax
                 unit.decoded.append((trig, statuses[status_id], probs[status_id], arguments.get((row, i), [])))
 
-    def _arguments(self, relation_logits, mention_labels, batch: list[_Unit], candidates: list[list]) -> dict:
+    def _arguments(self, relation_logits, mention_labels, batch: list[Unit], candidates: list[list]) -> dict:
         """(row, trigger) -> [(role, mention, probability)]: per real pair the most likely role the schema allows
         the mention, kept if it beats `none` and the threshold (`choose_role`, on the device for every pair)."""
         roles, device = self.labels.roles, relation_logits.device
@@ -301,7 +286,7 @@ class EventExtractor:
         return found
 
     # -- assembly -----------------------------------------------------------------------------------------------
-    def _assemble(self, records: list[Document], units: list[_Unit]) -> list[Extraction]:
+    def _assemble(self, records: list[Document], units: list[Unit]) -> list[Extraction]:
         extractions = [
             Extraction(article_id=r.id, text=r.text, date=r.date, source=r.source, url=r.url) for r in records
         ]
@@ -310,14 +295,14 @@ class EventExtractor:
         for unit in units:
             text = records[unit.article].text
             for span in unit.mentions:
-                m = _to_mention(unit, text, span)
+                m = to_mention(unit, text, span)
                 key = (m.start, m.end, m.label)
                 if key not in mentions[unit.article] or mentions[unit.article][key].score < m.score:
                     mentions[unit.article][key] = m
             for trig, status, status_score, arguments in unit.decoded:
-                t = _to_mention(unit, text, trig)
+                t = to_mention(unit, text, trig)
                 key = (t.start, t.end, t.label)
-                found = [Argument(role, _to_mention(unit, text, s), p) for role, s, p in arguments]
+                found = [Argument(role, to_mention(unit, text, s), p) for role, s, p in arguments]
                 event = Event(t.label, status, t, found, t.score, status_score, records[unit.article].id)
                 previous = events[unit.article].get(key)
                 # Overlapping windows of one long sentence see the same trigger: keep the union of arguments.
@@ -333,17 +318,6 @@ class EventExtractor:
             extraction.events = sorted(evs.values(), key=lambda e: (e.trigger.start, e.trigger.end))
             resolve_extraction_times(extraction, self.schema)
         return extractions
-
-
-def _to_mention(unit: _Unit, text: str, span: WordSpan) -> Mention:
-    """A word span of a unit as a mention with character offsets into the article."""
-    start, end = unit.words[span.start][0], unit.words[span.end - 1][1]
-    return Mention(span.label, text[start:end], start, end, span.score)
-
-
-def _token_span(unit: _Unit, span: WordSpan) -> tuple[int, int]:
-    """The tokens [start, end) of a word span of a unit."""
-    return unit.token_spans[span.start][0], unit.token_spans[span.end - 1][1]
 
 
 def _tensor(rows: list, device: torch.device) -> torch.Tensor:

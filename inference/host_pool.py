@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from parley.inference.dyads import event_rows
+from parley.inference.model_units import plan_batches
 from parley.inference.news_io import InputRecord, csv_rows, json_line
 
 # The worker's copy of the extractor without its model, and the output format (set once per worker).
@@ -52,16 +53,22 @@ def without_model(extractor):
     return clone
 
 
-def _start_worker(host, fmt: str, dyads: bool) -> None:
+def _start_worker(host, fmt: str, dyads: bool, batch_size: int) -> None:
     # The workers run no model: torch in them keeps to one thread, so N workers use N cores.
     import torch
 
     torch.set_num_threads(1)
-    _WORKER.update(host=host, fmt=fmt, dyads=dyads)
+    _WORKER.update(host=host, fmt=fmt, dyads=dyads, batch_size=batch_size)
 
 
-def _prepare(documents: list) -> list:
-    return _WORKER["host"]._units(documents)
+def _prepare(documents: list) -> tuple[list, list]:
+    """A chunk's units and the model pass's batches of them, with their padded arrays."""
+    host = _WORKER["host"]
+    units = host._units(documents)
+    batches = plan_batches(units, _WORKER["batch_size"], host.tokenizer.pad_token_id or 0)
+    for unit in units:  # in the arrays now
+        unit.input_ids = unit.token_words = None
+    return units, batches
 
 
 def _finish(documents: list, units: list) -> list[tuple[bytes, int]]:
@@ -82,7 +89,8 @@ class ChunkPipeline:
         self.depth = workers
         # spawn: a forked copy of a process whose torch and tokenizer threads have started can deadlock.
         context = multiprocessing.get_context("spawn")
-        self.pool = context.Pool(workers, initializer=_start_worker, initargs=(without_model(extractor), fmt, dyads))
+        setup = (without_model(extractor), fmt, dyads, batch_size)
+        self.pool = context.Pool(workers, initializer=_start_worker, initargs=setup)
         self.preparing: deque = deque()
         self.finishing: deque = deque()
 
@@ -97,8 +105,10 @@ class ChunkPipeline:
 
     def _model_pass(self) -> None:
         chunk, records, done, documents, pending = self.preparing.popleft()
-        units = pending.get()
-        self.extractor.run_units(units, batch_size=self.batch_size)
+        units, batches = pending.get()
+        self.extractor.run_units(units, batch_size=self.batch_size, batches=batches)
+        for unit in units:  # what only the model pass needs stays here
+            unit.token_spans = None
         self.finishing.append((chunk, records, done, self.pool.apply_async(_finish, (documents, units))))
         self._write_ready(block=False)
 
