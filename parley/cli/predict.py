@@ -117,6 +117,20 @@ def add_commands(commands: argparse._SubParsersAction, debug: argparse.ArgumentP
         metavar="i/n",
         help="take the chunks of --chunk-size records whose number %% n == i; 'auto' under accelerate launch",
     )
+    _add_run_options(predict)
+    predict.set_defaults(run=_cmd_predict)
+
+    merge = commands.add_parser(
+        "merge", parents=[debug], help="join the outputs of parley predict --shard i/n into one"
+    )
+    merge.add_argument("output", help="merged output file")
+    merge.add_argument("shards", nargs="+", help="the shard outputs, one per shard")
+    merge.add_argument("--overwrite", action="store_true", help="replace an existing output instead of refusing")
+    merge.set_defaults(run=_cmd_merge)
+
+
+def _add_run_options(predict: argparse.ArgumentParser) -> None:
+    """`parley predict`'s options for where and how the model runs."""
     predict.add_argument("--device", default=None, help="cpu, cuda, ... (default: GPU if there is one)")
     predict.add_argument(
         "--int8",
@@ -137,12 +151,3 @@ def add_commands(commands: argparse._SubParsersAction, debug: argparse.ArgumentP
         "default: 0 for a CPU model, one per spare core (at most 8) for a GPU",
     )
     predict.add_argument("--quiet", action="store_true", help="no progress bar")
-    predict.set_defaults(run=_cmd_predict)
-
-    merge = commands.add_parser(
-        "merge", parents=[debug], help="join the outputs of parley predict --shard i/n into one"
-    )
-    merge.add_argument("output", help="merged output file")
-    merge.add_argument("shards", nargs="+", help="the shard outputs, one per shard")
-    merge.add_argument("--overwrite", action="store_true", help="replace an existing output instead of refusing")
-    merge.set_defaults(run=_cmd_merge)
