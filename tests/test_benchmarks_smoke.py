@@ -1,6 +1,6 @@
 """The throughput benchmarks run end to end at a tiny size and print their tables and closing lines.
 
-The two scripts run as the lead runs them (subprocesses, tables, closing lines) on 1-layer models, both started
+The scripts run as the lead runs them (subprocesses, tables, closing lines) on 1-layer models, both started
 at the top of the module: nearly all of their time is five interpreters importing torch and transformers, which
 overlap. tests/test_throughput_levers.py checks the lever variants themselves.
 """
