@@ -193,12 +193,17 @@ class GpuSampler:
 
 
 def _units(extractor, articles: list[dict], chunk: int) -> list:
-    """The model inputs parley builds for the articles, chunk by chunk as `parley predict` does."""
+    """The model inputs parley builds for the articles, chunk by chunk as `parley predict` does; each unit's
+    `article` is its index in `articles`."""
     from parley.documents import as_documents
 
     units = []
     for begin in range(0, len(articles), chunk):
-        units += extractor._units(as_documents(articles[begin : begin + chunk]))
+        found = extractor._units(as_documents(articles[begin : begin + chunk]))
+        # A unit's article number counts within its chunk; callers index the whole dump with it.
+        for unit in found:
+            unit.article += begin
+        units += found
     return units
 
 
@@ -350,10 +355,13 @@ def measure_peer(args: argparse.Namespace) -> dict:
 def measure_predict(args: argparse.Namespace) -> dict:
     """Time `predict_file` (the `parley predict` run) over the dump, with one lever switched off if asked."""
     from parley.inference.batch import PredictOptions, predict_file
+    from parley.inference.host_pool import default_workers
 
     extractor = lever_extractor(args.model, args.lever, args.device, args.dtype)
     extractor.extract(_read_first(args.dump, 2), batch_size=args.batch_size)  # warm-up
-    model_pass = _time_calls(extractor, "extract")
+    # With workers the main process calls the model pass alone; without, `extract` (units, pass, assembly).
+    workers = default_workers(extractor.device.type) if args.workers is None else args.workers
+    model_pass = _time_calls(extractor, "run_units" if workers else "extract")
     output = Path(args.work) / f"predict-{args.lever}-{args.articles_label}.jsonl"
     options = PredictOptions(
         model=args.model,
@@ -365,6 +373,7 @@ def measure_predict(args: argparse.Namespace) -> dict:
         dtype=args.dtype,
         progress=False,
         overwrite=True,  # a rerun measures again into the same work folder
+        workers=args.workers,
     )
     with GpuSampler(extractor.device) as gpu:
         started = time.perf_counter()
@@ -488,6 +497,7 @@ def spawn(
         str(args.chunk_size),
         "--work",
         str(args.work),
+        *([] if args.workers is None else ["--workers", str(args.workers)]),
         "--lever",
         lever,
         "--articles-label",
@@ -550,6 +560,9 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=None, help="torch threads in every mode (default: torch's)")
     parser.add_argument("--batch-size", type=int, default=32, help="parley predict's sentences per forward pass")
     parser.add_argument("--chunk-size", type=int, default=64, help="parley predict's records per commit")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="parley predict --workers (default: its own, 0 on the CPU)"
+    )
     parser.add_argument("--levers", action="store_true", help="also run (c) with each speed lever switched off")
     parser.add_argument("--repeats", type=int, default=2, help="runs of each lever variant, best kept")
     parser.add_argument(

@@ -151,6 +151,12 @@ class PerTokenLoopsExtractor(EventExtractor):
                 units.append(_LoopUnit(article, words[w_start:w_end], [*before, *window_ids, *after], frame_word_ids))
         return units
 
+    def run_units(self, units: list, batch_size: int = 32, progress: bool | None = False, batches=None) -> None:
+        # Sorted batches as shipped, each built by the old `_run` from its units' lists.
+        order = sorted(range(len(units)), key=lambda i: len(units[i].input_ids))
+        for begin in range(0, len(order), batch_size):
+            self._run([units[i] for i in order[begin : begin + batch_size]])
+
     @torch.inference_mode()
     def _run(self, batch: list) -> None:
         width = max(len(u.input_ids) for u in batch)

@@ -36,13 +36,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from parley.inference.dyads import event_rows
 from parley.inference.heap import release_free_heap
+from parley.inference.host_pool import article_output, chunk_pipeline
 from parley.inference.news_io import (
     InputRecord,
     ParquetRowWriter,
     csv_header,
-    csv_rows,
     duplicate_ids,
     input_extent,
     input_format,
@@ -88,6 +87,9 @@ class PredictOptions:
     int8: bool = False  # int8 dynamically quantised linear layers: faster on CPUs, slightly less accurate
     dtype: str | None = None  # "float16"/"bfloat16": the model cast to half precision (GPUs); None: float32
     runtime: str = "torch"  # "onnx": the encoder on ONNX Runtime (CPU; parley.inference.onnx_runtime)
+    # Processes that prepare inputs and write outputs beside the model pass (host_pool.py); 0: all in this
+    # process; None: none beside a CPU model, one per spare core (at most 8) beside a GPU. Output is the same.
+    workers: int | None = None
 
 
 def output_format(options: PredictOptions) -> str:
@@ -229,25 +231,33 @@ def _run_chunks(options: PredictOptions, extractor, fmt: str, input_path: Path, 
             out.write(csv_header())
         progress = _progress(options.progress, *input_extent(input_path))
         chunks = _ChunkWriter(options, extractor, fmt, state, out, rejects_file, index_file, progress, hook)
-        # Every run finds the same duplicates whatever its shard or resume point: the whole input is scanned.
-        duplicates = duplicate_ids(input_path)
-        chunk: list[InputRecord] = []
-        last, size = state.records - 1, options.chunk_size
-        for record in iter_records(input_path, start=state.records, shard=options.shard, block=size):
-            if chunk and record.index // size != chunk[0].index // size:
-                chunks.commit(chunk, last + 1)
-            if record.article is not None and record.index in duplicates:
-                record = replace(record, article=None, error=duplicates[record.index])
-            chunk.append(record)
-            last = record.index
-            if record.position is not None:
-                if progress.n == 0 and state.records:
-                    # A resumed run starts the bar where it stands, so the time left counts this run's speed.
-                    progress.initial = progress.n = record.position
-                progress.update(record.position - progress.n)
-        chunks.commit(chunk, last + 1, done=True)
+        pipeline = chunk_pipeline(extractor, options.workers, fmt, options.dyads, options.batch_size, chunks.commit)
+        with pipeline:
+            _read_chunks(options, input_path, state, progress, pipeline.submit)
         progress.close()
     return body
+
+
+def _read_chunks(options: PredictOptions, input_path: Path, state: RunState, progress, submit: Callable) -> None:
+    """Read the input from the committed record on and hand `submit` each chunk (the last one with done=True)."""
+    # Every run finds the same duplicates whatever its shard or resume point: the whole input is scanned.
+    duplicates = duplicate_ids(input_path)
+    chunk: list[InputRecord] = []
+    last, size = state.records - 1, options.chunk_size
+    for record in iter_records(input_path, start=state.records, shard=options.shard, block=size):
+        if chunk and record.index // size != chunk[0].index // size:
+            submit(chunk, last + 1)
+            chunk = []
+        if record.article is not None and record.index in duplicates:
+            record = replace(record, article=None, error=duplicates[record.index])
+        chunk.append(record)
+        last = record.index
+        if record.position is not None:
+            if progress.n == 0 and state.records:
+                # A resumed run starts the bar where it stands, so the time left counts this run's speed.
+                progress.initial = progress.n = record.position
+            progress.update(record.position - progress.n)
+    submit(chunk, last + 1, done=True)
 
 
 @dataclass
@@ -265,11 +275,13 @@ class _ChunkWriter:
     hook: Callable[[int, str], None] | None
     chunks: int = 0
 
-    def commit(self, chunk: list[InputRecord], records: int, done: bool = False) -> None:
-        """Write `chunk`, fsync every file, then replace the state: `records` input records consumed."""
+    def commit(self, chunk: list[InputRecord], records: int, done: bool = False, outputs: list | None = None) -> None:
+        """Write `chunk`, fsync every file, then replace the state: `records` input records consumed.
+
+        `outputs`: each valid article's (bytes, rows), already made by a worker; None: made here.
+        """
         self.chunks += 1
-        self._write(chunk)
-        chunk.clear()
+        self._write(chunk, self._outputs(chunk) if outputs is None else outputs)
         if self.hook:
             self.hook(self.chunks, "written")
         sync_files(self.out, self.rejects, self.index)
@@ -284,27 +296,26 @@ class _ChunkWriter:
         if self.hook:
             self.hook(self.chunks, "committed")
 
-    def _write(self, chunk: list[InputRecord]) -> None:
+    def _outputs(self, chunk: list[InputRecord]) -> list[tuple[bytes, int]]:
         # One model pass over the whole chunk: batches span its articles (see the module docstring).
         valid = [record.article for record in chunk if record.article is not None]
-        extractions = iter(self.extractor.extract(valid, batch_size=self.options.batch_size))
-        dyads, state = self.options.dyads, self.state
+        extractions = self.extractor.extract(valid, batch_size=self.options.batch_size)
+        schema, fmt, dyads = self.extractor.schema, self.fmt, self.options.dyads
+        return [article_output(extraction, schema, fmt, dyads) for extraction in extractions]
+
+    def _write(self, chunk: list[InputRecord], outputs: list[tuple[bytes, int]]) -> None:
+        outputs_left, state = iter(outputs), self.state
         for record in chunk:
             if record.article is None:
                 self.rejects.write(json_line(record.reject()))
                 state.rejected += 1
                 continue
-            extraction = next(extractions)
-            if dyads:
-                rows = event_rows(extraction, self.extractor.schema)
-                data = csv_rows(rows) if self.fmt == "csv" else b"".join(json_line(row) for row in rows)
-            else:
-                rows, data = [None], json_line(extraction.to_record())
+            data, rows = next(outputs_left)
             self.out.write(data)
             if self.index is not None:
-                self.index.write(f"{record.index}\t{len(data)}\t{len(rows)}\n".encode())
+                self.index.write(f"{record.index}\t{len(data)}\t{rows}\n".encode())
             state.articles += 1
-            state.rows += len(rows) if dyads else 0
+            state.rows += rows if self.options.dyads else 0
         self.progress.set_postfix(articles=state.articles, rejected=state.rejected)
 
 

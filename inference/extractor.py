@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
 from typing import Any
@@ -21,12 +21,13 @@ from parley.inference.checkpoint import (
     quantize_int8,
     quiet_loading,
 )
-from parley.inference.decoding import WordSpan, choose_role, decode_bio
+from parley.inference.decoding import decode_bio_tagged
 from parley.inference.events import Argument, Event, Extraction, Mention
+from parley.inference.model_units import Unit, batch_arrays, plan_batches, to_mention, token_span
 from parley.inference.time_resolution import resolve_extraction_times
 from parley.model import ParleyModel
 from parley.model.encoding import plan_windows, special_token_frame
-from parley.model.labels import OUTSIDE
+from parley.model.labels import NO_ROLE, OUTSIDE
 from parley.text import split_sentences, split_words
 
 
@@ -37,21 +38,6 @@ class Thresholds:
     trigger: float = 0.0
     mention: float = 0.0
     argument: float = 0.0
-
-
-@dataclass
-class _Unit:
-    """One model input: a sentence, or one window of a long sentence."""
-
-    article: int
-    words: list[tuple[int, int]]  # character spans in the article
-    input_ids: list[int]
-    # Per word, its tokens [start, end) in input_ids; empty for a word the tokenizer drops (it gets no tag).
-    token_spans: list[tuple[int, int]]
-    mentions: list[WordSpan] = field(default_factory=list)
-    triggers: list[WordSpan] = field(default_factory=list)
-    # (trigger, status, status score, [(role, mention span, score)]) per trigger, filled by the model pass.
-    decoded: list[tuple] = field(default_factory=list)
 
 
 class EventExtractor:
@@ -87,6 +73,10 @@ class EventExtractor:
             raise ValueError(f"max_seq_length {self.max_length} leaves no room beside the special tokens")
         candidate_labels = {label for role in self.schema.roles.values() for label in role.labels}
         self._candidate_labels = candidate_labels
+        # Per mention label, the roles the schema lets it fill (`none` not among them).
+        self._allowed_roles = torch.tensor(
+            [[r != NO_ROLE and self.schema.allows(r, m) for r in self.labels.roles] for m in self.labels.mention_labels]
+        )
 
     @classmethod
     def from_pretrained(
@@ -148,15 +138,24 @@ class EventExtractor:
         """
         records = as_documents(articles)
         units = self._units(records)
-        order = sorted(range(len(units)), key=lambda i: len(units[i].input_ids))
+        self.run_units(units, batch_size=batch_size, progress=progress)
+        return self._assemble(records, units)
+
+    def run_units(
+        self, units: list[Unit], batch_size: int = 32, progress: bool | None = False, batches: list | None = None
+    ) -> None:
+        """The model pass over prepared units (`_units`): batches of similar length; fills each unit's spans.
+
+        `batches`: `plan_batches(units, batch_size, ...)` made elsewhere (a worker process), else made here.
+        """
+        if batches is None:
+            batches = plan_batches(units, batch_size, self.tokenizer.pad_token_id or 0)
         # tqdm's disable=None: shown only when stderr is a terminal.
         disable = None if progress is None else not progress
         with tqdm(total=len(units), unit="sentence", desc="extract", disable=disable, dynamic_ncols=True) as bar:
-            for begin in range(0, len(order), batch_size):
-                batch = [units[i] for i in order[begin : begin + batch_size]]
-                self._run(batch)
-                bar.update(len(batch))
-        return self._assemble(records, units)
+            for group, arrays in batches:
+                self._run([units[i] for i in group], arrays)
+                bar.update(len(group))
 
     # -- preparation -------------------------------------------------------------------------------------------
     def _tokenized_sentences(self, records: list[Document]) -> tuple[list[tuple[int, list[tuple[int, int]]]], Any]:
@@ -174,10 +173,10 @@ class EventExtractor:
         # One fast-tokenizer call for every sentence; windows slice its output.
         return sentences, self.tokenizer(word_lists, is_split_into_words=True, add_special_tokens=False)
 
-    def _units(self, records: list[Document]) -> list[_Unit]:
+    def _units(self, records: list[Document]) -> list[Unit]:
         sentences, encoded = self._tokenized_sentences(records)
         budget, first = self.window_budget, len(self.special_before)  # first: the first content token's position
-        units: list[_Unit] = []
+        units: list[Unit] = []
         for n, (article, words) in enumerate(sentences):
             ids = encoded["input_ids"][n]
             counts = [0] * len(words)
@@ -195,18 +194,20 @@ class EventExtractor:
                 ]
                 window_ids = ids[offset : starts[w_end]][:budget]
                 input_ids = [*self.special_before, *window_ids, *self.special_after]
-                units.append(_Unit(article, words[w_start:w_end], input_ids, spans))
+                token_words = [-1] * len(input_ids)
+                for w, (t_start, t_end) in enumerate(spans):
+                    if t_start < t_end:
+                        token_words[t_start] = w
+                units.append(Unit(article, words[w_start:w_end], input_ids, spans, token_words))
         return units
 
     # -- model --------------------------------------------------------------------------------------------------
-    def _encode(self, batch: list[_Unit]) -> tuple[torch.Tensor, torch.Tensor]:
-        """The encoder states of a batch of units, padded to the longest, and its attention mask."""
-        pad = self.tokenizer.pad_token_id or 0
-        width = max(len(u.input_ids) for u in batch)
-        input_ids = torch.tensor([u.input_ids + [pad] * (width - len(u.input_ids)) for u in batch])
-        attention = torch.tensor([[1] * len(u.input_ids) + [0] * (width - len(u.input_ids)) for u in batch])
-        attention = attention.to(self.device)
-        return self.encoder(input_ids.to(self.device), attention), attention
+    def _encode(self, batch: list[Unit], arrays: tuple | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """The encoder states of a batch of units, padded to the longest, and its token words (`batch_arrays`)."""
+        input_ids, attention, token_words = arrays or batch_arrays(batch, self.tokenizer.pad_token_id or 0)
+        attention = torch.from_numpy(attention).to(self.device)
+        states = self.encoder(torch.from_numpy(input_ids).to(self.device), attention)
+        return states, torch.from_numpy(token_words).to(self.device)
 
     @torch.inference_mode()
     def tag_margins(self, articles: list, batch_size: int = 32) -> list[dict[tuple[int, int], tuple[float, float]]]:
@@ -232,62 +233,77 @@ class EventExtractor:
         return margins
 
     @torch.inference_mode()
-    def _run(self, batch: list[_Unit]) -> None:
-        states, attention = self._encode(batch)
-        tagged = []
-        mention_tags, trigger_tags = self.labels.mention_tags, self.labels.trigger_tags
-        for head, tags in ((self.model.mention_head, mention_tags), (self.model.trigger_head, trigger_tags)):
+    def _run(self, batch: list[Unit], arrays: tuple | None = None) -> None:
+        states, token_words = self._encode(batch, arrays)
+        starts = token_words >= 0
+        labels, thresholds = self.labels, self.thresholds
+        for head, tags, kind, threshold in (
+            (self.model.mention_head, labels.mention_tags, "mentions", thresholds.mention),
+            (self.model.trigger_head, labels.trigger_tags, "triggers", thresholds.trigger),
+        ):
             score, tag = head(states).float().softmax(-1).max(-1)  # scores in float32 whatever the model's dtype
-            tagged_any = ((tag != tags.index(OUTSIDE)) & attention.bool()).any(-1)  # untagged rows skip decoding
-            # One transfer and one conversion per batch: reading tensor elements one by one costs microseconds each.
-            tagged.append((tag.cpu().tolist(), score.cpu().tolist(), tagged_any.tolist()))
-        (m_tag, m_score, m_any), (t_tag, t_score, t_any) = tagged
-        for row, unit in enumerate(batch):
-            if m_any[row]:
-                unit.mentions = _decode(unit, mention_tags, m_tag[row], m_score[row], self.thresholds.mention)
-            if t_any[row]:
-                unit.triggers = _decode(unit, trigger_tags, t_tag[row], t_score[row], self.thresholds.trigger)
-        n_t = max(len(u.triggers) for u in batch)
-        if n_t == 0:
-            return
+            # Only the first subwords of words tagged other than O leave the device: most words are outside.
+            hit = (tag != tags.index(OUTSIDE)) & starts
+            rows = hit.nonzero()[:, 0].tolist()
+            tagged: list[list] = [[] for _ in batch]
+            found = zip(rows, token_words[hit].tolist(), tag[hit].tolist(), score[hit].tolist(), strict=True)
+            for row, word, tag_id, p in found:
+                tagged[row].append((word, tags[tag_id], p))
+            for unit, words in zip(batch, tagged, strict=True):
+                if words:
+                    setattr(unit, kind, [span for span in decode_bio_tagged(words) if span.score >= threshold])
+        if any(u.triggers for u in batch):
+            self._relations(batch, states)
+
+    def _relations(self, batch: list[Unit], states: torch.Tensor) -> None:
+        """Each trigger's status and arguments: every (trigger, mention) pair of the batch in one head call."""
         candidates = [[s for s in u.mentions if s.label in self._candidate_labels] for u in batch]
-        n_m = max(1, max(map(len, candidates)))
+        n_t, n_m = max(len(u.triggers) for u in batch), max(1, max(map(len, candidates)))
         event_index = {label: i for i, label in enumerate(self.labels.event_types)}
         mention_index = {label: i for i, label in enumerate(self.labels.mention_labels)}
 
         def padded(items: list, n: int, empty: Any) -> list:
             return items + [empty] * (n - len(items))
 
-        trigger_spans = [padded([_token_span(u, s) for s in u.triggers], n_t, (0, 0)) for u in batch]
+        trigger_spans = [padded([token_span(u, s) for s in u.triggers], n_t, (0, 0)) for u in batch]
         trigger_types = [padded([event_index[s.label] for s in u.triggers], n_t, 0) for u in batch]
         mention_spans = [
-            padded([_token_span(u, s) for s in c], n_m, (0, 0)) for u, c in zip(batch, candidates, strict=True)
+            padded([token_span(u, s) for s in c], n_m, (0, 0)) for u, c in zip(batch, candidates, strict=True)
         ]
-        mention_labels = [padded([mention_index[s.label] for s in c], n_m, 0) for c in candidates]
-        # Every (trigger, mention) pair of the batch goes through the relation head in one call.
-        relation_logits, status_logits = self.model.score_relations(
-            states,
-            *(_tensor(rows, self.device) for rows in (trigger_spans, trigger_types, mention_spans, mention_labels)),
-        )
-        role_probs = relation_logits.float().softmax(-1).cpu().tolist()
+        mention_labels = _tensor([padded([mention_index[s.label] for s in c], n_m, 0) for c in candidates], self.device)
+        spans_and_types = (_tensor(rows, self.device) for rows in (trigger_spans, trigger_types, mention_spans))
+        relation_logits, status_logits = self.model.score_relations(states, *spans_and_types, mention_labels)
+        arguments = self._arguments(relation_logits, mention_labels, batch, candidates)
         status_probs = status_logits.float().softmax(-1).cpu().tolist()
-        roles, statuses = self.labels.roles, self.labels.statuses
+        statuses = self.labels.statuses
         for row, unit in enumerate(batch):
             unit.decoded = []
             for i, trig in enumerate(unit.triggers):
-                arguments = []
-                for j, ment in enumerate(candidates[row]):
-                    choice = choose_role(
-                        role_probs[row][i][j], roles, ment.label, self.schema, self.thresholds.argument
-                    )
-                    if choice is not None:
-                        arguments.append((choice[0], ment, choice[1]))
                 probs = status_probs[row][i]
                 status_id = max(range(len(probs)), key=probs.__getitem__)  # the first of equal maxima, as argmax
-                unit.decoded.append((trig, statuses[status_id], probs[status_id], arguments))
+                unit.decoded.append((trig, statuses[status_id], probs[status_id], arguments.get((row, i), [])))
+
+    def _arguments(self, relation_logits, mention_labels, batch: list[Unit], candidates: list[list]) -> dict:
+        """(row, trigger) -> [(role, mention, probability)]: per real pair the most likely role the schema allows
+        the mention, kept if it beats `none` and the threshold (`choose_role`, on the device for every pair)."""
+        roles, device = self.labels.roles, relation_logits.device
+        # float32 probabilities widened to float64, so that the threshold compares as in Python.
+        probs = relation_logits.float().softmax(-1).double()
+        allowed = self._allowed_roles.to(device)[mention_labels].unsqueeze(1)  # (B, 1, M, roles)
+        best_p, best = probs.where(allowed, 0.0).max(-1)  # the first of equal maxima, as choose_role
+        keep = (best_p > 0) & (best_p >= self.thresholds.argument) & (best_p > probs[..., roles.index(NO_ROLE)])
+        n_t, n_m = probs.shape[1:3]
+        triggers = _tensor([len(u.triggers) for u in batch], device)[:, None, None]
+        mentions = _tensor([len(c) for c in candidates], device)[:, None, None]
+        keep &= (torch.arange(n_t, device=device)[:, None] < triggers) & (torch.arange(n_m, device=device) < mentions)
+        found: dict[tuple[int, int], list] = {}
+        chosen = zip(keep.nonzero().tolist(), best[keep].tolist(), best_p[keep].tolist(), strict=True)
+        for (row, i, j), role, p in chosen:
+            found.setdefault((row, i), []).append((roles[role], candidates[row][j], p))
+        return found
 
     # -- assembly -----------------------------------------------------------------------------------------------
-    def _assemble(self, records: list[Document], units: list[_Unit]) -> list[Extraction]:
+    def _assemble(self, records: list[Document], units: list[Unit]) -> list[Extraction]:
         extractions = [
             Extraction(article_id=r.id, text=r.text, date=r.date, source=r.source, url=r.url) for r in records
         ]
@@ -296,14 +312,14 @@ class EventExtractor:
         for unit in units:
             text = records[unit.article].text
             for span in unit.mentions:
-                m = _to_mention(unit, text, span)
+                m = to_mention(unit, text, span)
                 key = (m.start, m.end, m.label)
                 if key not in mentions[unit.article] or mentions[unit.article][key].score < m.score:
                     mentions[unit.article][key] = m
             for trig, status, status_score, arguments in unit.decoded:
-                t = _to_mention(unit, text, trig)
+                t = to_mention(unit, text, trig)
                 key = (t.start, t.end, t.label)
-                found = [Argument(role, _to_mention(unit, text, s), p) for role, s, p in arguments]
+                found = [Argument(role, to_mention(unit, text, s), p) for role, s, p in arguments]
                 event = Event(t.label, status, t, found, t.score, status_score, records[unit.article].id)
                 previous = events[unit.article].get(key)
                 # Overlapping windows of one long sentence see the same trigger: keep the union of arguments.
@@ -319,24 +335,6 @@ class EventExtractor:
             extraction.events = sorted(evs.values(), key=lambda e: (e.trigger.start, e.trigger.end))
             resolve_extraction_times(extraction, self.schema)
         return extractions
-
-
-def _to_mention(unit: _Unit, text: str, span: WordSpan) -> Mention:
-    """A word span of a unit as a mention with character offsets into the article."""
-    start, end = unit.words[span.start][0], unit.words[span.end - 1][1]
-    return Mention(span.label, text[start:end], start, end, span.score)
-
-
-def _decode(unit: _Unit, tags: list[str], tag_ids: list[int], scores: list[float], threshold: float) -> list[WordSpan]:
-    """The spans of a unit's words from the tags of their first subwords (a word with no token is outside)."""
-    words = [tags[tag_ids[start]] if start < end else OUTSIDE for start, end in unit.token_spans]
-    word_scores = [scores[start] for start, _ in unit.token_spans]
-    return [span for span in decode_bio(words, word_scores) if span.score >= threshold]
-
-
-def _token_span(unit: _Unit, span: WordSpan) -> tuple[int, int]:
-    """The tokens [start, end) of a word span of a unit."""
-    return unit.token_spans[span.start][0], unit.token_spans[span.end - 1][1]
 
 
 def _tensor(rows: list, device: torch.device) -> torch.Tensor:

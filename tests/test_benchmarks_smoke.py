@@ -1,6 +1,6 @@
 """The throughput benchmarks run end to end at a tiny size and print their tables and closing lines.
 
-The two scripts run as the lead runs them (subprocesses, tables, closing lines) on 1-layer models, both started
+The scripts run as the lead runs them (subprocesses, tables, closing lines) on 1-layer models, both started
 at the top of the module: nearly all of their time is five interpreters importing torch and transformers, which
 overlap. tests/test_throughput_levers.py checks the lever variants themselves.
 """
@@ -44,6 +44,10 @@ def scripts(model_dir, tiny_encoder_dir, hand_articles, tmp_path_factory) -> dic
         "throughput_rss": (
             "throughput",
             ["--articles", "2", "3", *small[2:], "--work", str(work / "rss"), "--rss-only"],
+        ),
+        "host_throughput": (
+            "host_throughput",
+            ["--articles", "4", "--model", str(model_dir), "--workers", "0", "1", "--work", str(work / "host")],
         ),
         "train_throughput": (
             "train_throughput",
@@ -135,3 +139,15 @@ def test_train_throughput_script_compares_both_runs(scripts):
         assert row, f"no {title} row in:\n{out}"
         assert int(row[1]) == 2 and int(row[2].replace(",", "")) > 0  # two steps, some tokens
     assert re.fullmatch(r"train_ratio_vs_trainer=\d+\.\d+", out.strip().splitlines()[-1]), out
+
+
+def test_host_throughput_prints_stages_workers_and_the_closing_line(scripts):
+    out = _output(scripts["host_throughput"])
+    assert re.search(r"^  tokenizer \(one call per chunk\)\s+\d+\.\d+  worker$", out, re.MULTILINE), out
+    assert re.search(r"^\s+1\s+\d+\.\d+\s+\d+\.\d+\s+\d+\.\d+  same bytes as 0 workers$", out, re.MULTILINE), out
+    last = out.strip().splitlines()[-1]
+    assert re.fullmatch(
+        r"host_ms_per_article=\d+\.\d+ worker_ms_per_article=\d+\.\d+ main_ms_per_article=\d+\.\d+ "
+        r"articles_per_s_16_cores=\d+ articles_per_s_by_workers=0:\d+,1:\d+",
+        last,
+    ), out

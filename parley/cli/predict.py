@@ -60,6 +60,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
         runtime=args.runtime,
         progress=not args.quiet,
         overwrite=args.overwrite,
+        workers=args.workers,
     )
     if args.format == "events":
         from parley.inference.event_predict import predict_events
@@ -142,9 +143,7 @@ def add_commands(commands: argparse._SubParsersAction, debug: argparse.ArgumentP
         metavar="i/n",
         help="take the chunks of --chunk-size records whose number %% n == i; 'auto' under accelerate launch",
     )
-    predict.add_argument("--device", default=None, help="cpu, cuda, ... (default: GPU if there is one)")
-    _add_precision_options(predict)
-    predict.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_run_options(predict)
     predict.set_defaults(run=_cmd_predict)
 
     merge = commands.add_parser(
@@ -154,3 +153,17 @@ def add_commands(commands: argparse._SubParsersAction, debug: argparse.ArgumentP
     merge.add_argument("shards", nargs="+", help="the shard outputs, one per shard")
     merge.add_argument("--overwrite", action="store_true", help="replace an existing output instead of refusing")
     merge.set_defaults(run=_cmd_merge)
+
+
+def _add_run_options(predict: argparse.ArgumentParser) -> None:
+    """`parley predict`'s options for where and how the model runs."""
+    predict.add_argument("--device", default=None, help="cpu, cuda, ... (default: GPU if there is one)")
+    _add_precision_options(predict)
+    predict.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="processes that split, tokenise, decode and serialise beside the model pass (same output); 0: none; "
+        "default: 0 for a CPU model, one per spare core (at most 8) for a GPU",
+    )
+    predict.add_argument("--quiet", action="store_true", help="no progress bar")
