@@ -141,6 +141,27 @@ def _print_row(row: dict) -> None:
     )
 
 
+def rows_from_log(text: str, strategies: tuple[str, ...] = STRATEGIES) -> list[dict]:
+    """The rows a run printed (`_print_row`'s lines), for a run stopped before it wrote `--json`: its start row
+    counts for each strategy, like run_seed's."""
+    rows = []
+    for line in text.splitlines():
+        if not line.startswith("seed="):
+            continue
+        fields = dict(item.split("=", 1) for item in line.split() if "=" in item)
+        strategy = line.split()[2]
+        row = {k: int(fields[k]) for k in ("seed", "round", "passages", "events", "words")}
+        row |= {m: float(fields[m]) for m in MEASURES}
+        rows += [row | {"strategy": s} for s in (strategies if strategy == "start" else (strategy,))]
+    return rows
+
+
+def read_rows(path: Path) -> list[dict]:
+    """Rows from a `--json` file, or from a run's printed output (any other file)."""
+    text = path.read_text()
+    return json.loads(text) if path.suffix == ".json" else rows_from_log(text)
+
+
 def curves(rows: list[dict]) -> dict[str, list[dict]]:
     """Per strategy and round: the mean over seeds of every measure and of the labeled events and words."""
     out: dict[str, list[dict]] = {}
@@ -199,12 +220,17 @@ def main() -> int:
     )
     parser.add_argument("--work", type=Path, default=Path("runs/active_learning"))
     parser.add_argument("--json", type=Path, default=None, help="also write every row to this JSON file")
-    parser.add_argument("--summarize", type=Path, nargs="+", default=None, help="only print the curves of --json files")
+    parser.add_argument(
+        "--summarize", type=Path, nargs="+", default=None, help="only print the curves of --json files (or run logs)"
+    )
     parser.add_argument("overrides", nargs="*", metavar="key=value", help="further config overrides")
     args = parser.parse_args()
     if args.summarize:
         # Seeds run as separate processes (one per core) each write their rows; this joins them.
-        print_summary([row for path in args.summarize for row in json.loads(path.read_text())])
+        rows = [row for path in args.summarize for row in read_rows(path)]
+        # A start row comes from every process that trained the start model: keep one per seed and strategy.
+        unique = {(r["seed"], r["round"], r["strategy"]): r for r in rows}
+        print_summary(list(unique.values()))
         return 0
 
     schema = load_schema()
