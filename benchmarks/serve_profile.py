@@ -39,19 +39,19 @@ def timed_stages(extractor) -> Counter:
     units, encode, run, assemble = (getattr(extractor, n) for n in ("_units", "_encode", "_run", "_assemble"))
 
     def clock(stage, step):
-        def wrapped(*args):
+        def wrapped(*args, **kwargs):
             start = time.perf_counter()
             try:
-                return step(*args)
+                return step(*args, **kwargs)
             finally:
                 totals[stage] += time.perf_counter() - start
 
         return wrapped
 
-    def counted_encode(batch):
+    def counted_encode(batch, arrays=None):  # arrays: the padded batch, when the caller built it already
         totals["tokens"] += sum(len(unit.input_ids) for unit in batch)
         totals["padded"] += len(batch) * max(len(unit.input_ids) for unit in batch)
-        return encode(batch)
+        return encode(batch, arrays)
 
     extractor._units = clock("tokenise", units)
     extractor._encode = clock("encoder", counted_encode)
