@@ -72,3 +72,17 @@ def test_a_tiny_run_prints_both_curves(tiny_encoder_dir, tmp_path):
     assert "data: pool=8 eval=2 dev=2 seeds=5" in out
     assert "round=1 uncertainty passages=4" in out and "round=1 random      passages=4" in out
     assert "Labels uncertainty needs to match random's final score (random at 4 passages)" in out
+
+
+def test_printed_rows_read_back_as_rows(capsys):
+    """`--summarize` accepts a run's printed output: each printed row comes back, the start row for every strategy."""
+    rows = [_row("uncertainty", 1, 0, 0.25), _row("random", 2, 1, 0.5)]
+    start = _row("uncertainty", 0, 0, 0.125) | {"strategy": "start"}
+    for row in (start, *rows):
+        active_learning._print_row(row | {"seconds": 3.0})
+    back = active_learning.rows_from_log("run: header line\n" + capsys.readouterr().out)
+    assert [(r["strategy"], r["round"], r["seed"]) for r in back] == [
+        ("uncertainty", 0, 0), ("random", 0, 0), ("uncertainty", 1, 0), ("random", 2, 1),
+    ]  # fmt: skip
+    assert back[2] == pytest.approx(rows[0]) and back[3] == pytest.approx(rows[1])
+    assert back[0]["seeds_trigger_cls"] == pytest.approx(0.125, abs=1e-3)
