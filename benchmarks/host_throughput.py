@@ -11,10 +11,13 @@ serialising, writing and committing. It is a benchmark lever, not a test double:
 host's share of a run, which on a GPU decides how busy the GPU can be kept.
 
 First a stage profile with 0 workers (one process, one core): milliseconds per article in each stage.
-Then the run with each `--workers` count, printing articles/s, ms per article per busy core, and the main
-process's own CPU time per article (its serial part: reading, the stubbed pass with its decoding, writing
-and handing chunks to workers), which bounds what more workers can give. Every run's output is compared
-with the 0-worker run's, byte for byte. The last line is `host_ms_per_article=X articles_per_s_by_workers=...`.
+Then the run with each `--workers` count, printing articles/s over the whole run, the steady rate (from the
+first chunk committed to the last full one: the workers' start-up, which spawns processes that import torch
+and the tokenizer, and the pipeline's filling are left out; it is what a long dump sees), the start (seconds
+to the first commit), and the main process's own CPU time per article (its serial part: reading, the stubbed
+pass with its decoding, writing and handing chunks to workers), which bounds what more workers can give.
+Every run's output is compared with the 0-worker run's, byte for byte. The last line is
+`host_ms_per_article=X ... steady_articles_per_s_by_workers=...`.
 """
 
 from __future__ import annotations
@@ -136,7 +139,30 @@ def stage_profile(model_dir: str, dump: Path, work: Path, chunk_size: int) -> di
     return totals
 
 
-def _run(model_dir: str, dump: Path, output: Path, workers: int, chunk_size: int, extractor) -> int:
+def tensor_op_ms(model_dir: str, dump: Path, articles: int, batch_size: int = 32) -> float:
+    """CPU ms per article that the stub pass spends inside torch operators (softmax, max, nonzero, indexing...).
+
+    On a GPU those run on the device (the host only launches them), so they are not host work; the rest of the
+    pass (BIO decoding, span lists, role bookkeeping) is. Measured with torch's profiler, each operator's own
+    time (its children excluded, so nothing counts twice), over the dump's first `articles` articles.
+    """
+    import json
+
+    from torch.profiler import ProfilerActivity, profile
+
+    from parley.documents import Document
+
+    extractor = stub_extractor(model_dir)
+    with dump.open(encoding="utf-8") as lines:
+        documents = [Document.from_dict(json.loads(line)) for _, line in zip(range(articles), lines, strict=False)]
+    units = extractor._units(documents)
+    with profile(activities=[ProfilerActivity.CPU]) as profiled:
+        extractor.run_units(units, batch_size=batch_size)
+    inside = sum(event.self_cpu_time_total for event in profiled.key_averages() if event.key.startswith("aten::"))
+    return inside / 1000 / len(documents)
+
+
+def _run(model_dir: str, dump: Path, output: Path, workers: int, chunk_size: int, extractor, hook=None) -> int:
     options = PredictOptions(
         model=model_dir,
         input=str(dump),
@@ -146,7 +172,17 @@ def _run(model_dir: str, dump: Path, output: Path, workers: int, chunk_size: int
         overwrite=True,
         workers=workers,
     )
-    return predict_file(options, extractor=extractor).articles
+    return predict_file(options, extractor=extractor, hook=hook).articles
+
+
+def _commit_clock(times: list[float]):
+    """A predict hook that notes when each chunk is committed."""
+
+    def hook(chunk: int, stage: str) -> None:
+        if stage == "committed":
+            times.append(time.perf_counter())
+
+    return hook
 
 
 def main() -> int:
@@ -157,6 +193,8 @@ def main() -> int:
     parser.add_argument("--chunk-size", type=int, default=64)
     parser.add_argument("--work", default=None)
     args = parser.parse_args()
+    if args.articles < 3 * args.chunk_size:
+        parser.error(f"--articles: at least 3 chunks ({3 * args.chunk_size}) for a steady rate")
     torch.set_num_threads(1)
     work = Path(args.work or tempfile.mkdtemp(prefix="parley-host-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -181,39 +219,58 @@ def main() -> int:
             "main",
         ),
     ]
+    tensor_ms = tensor_op_ms(model_dir, dump, min(args.articles, 512))
     print("\nstages of a 0-worker run, CPU ms per article (where a run with workers does them):")
     for name, value, where in rows:
         print(f"  {name:<36}{value:7.2f}  {where}")
+        if name.startswith("stub pass"):
+            print(f"    {'of which torch operators':<34}{tensor_ms:7.2f}  (on a GPU: the device's)")
     print(f"  {'total':<36}{per['total']:7.2f}")
     worker_ms = sum(value for _, value, where in rows if where == "worker")
 
-    print(f"\n{'workers':>8}{'articles/s':>12}{'wall ms/article':>17}{'main CPU ms/article':>21}")
-    reference, rates, main_ms = None, {}, {}
+    print(
+        f"\n{'workers':>8}{'articles/s':>12}{'steady/s':>10}{'start s':>9}{'wall ms/article':>17}"
+        f"{'main CPU ms/article':>21}"
+    )
+    reference, rates, steady, main_ms = None, {}, {}, {}
     for workers in args.workers:
         extractor = stub_extractor(model_dir)
         output = work / f"out-{workers}.jsonl"
+        committed: list[float] = []
+        hook = _commit_clock(committed)
         clock, cpu = time.perf_counter(), time.process_time()
-        articles = _run(model_dir, dump, output, workers, args.chunk_size, extractor)
+        articles = _run(model_dir, dump, output, workers, args.chunk_size, extractor, hook)
         seconds, main_cpu = time.perf_counter() - clock, time.process_time() - cpu
         rates[workers], main_ms[workers] = articles / seconds, 1000 * main_cpu / articles
+        # Steady: from the first chunk committed to the last, so the workers' start-up (spawning, importing
+        # torch and the tokenizer) and the pipeline's filling are left out; every chunk but the last is full.
+        steady[workers] = (len(committed) - 2) * args.chunk_size / (committed[-2] - committed[0])
+        start = committed[0] - clock
         same = ""
         if reference is None:
             reference = output.read_bytes()
         else:
             same = "  same bytes as 0 workers" if output.read_bytes() == reference else "  OUTPUT DIFFERS"
-        print(f"{workers:>8}{rates[workers]:>12.1f}{1000 * seconds / articles:>17.2f}{main_ms[workers]:>21.2f}{same}")
+        print(
+            f"{workers:>8}{rates[workers]:>12.1f}{steady[workers]:>10.1f}{start:>9.2f}"
+            f"{1000 * seconds / articles:>17.2f}{main_ms[workers]:>21.2f}{same}"
+        )
     serial = main_ms[max(main_ms)]
+    host_serial = serial - tensor_ms  # on a GPU the stub's torch operators are the device's work
     cores = 16
     limit = min((cores - 1) * 1000 / worker_ms, 1000 / serial)
+    gpu_limit = min((cores - 1) * 1000 / worker_ms, 1000 / max(host_serial, 1e-3))
     print(
-        f"with workers the main process keeps {serial:.2f} CPU ms per article (its serial part) and each worker takes "
-        f"{worker_ms:.2f}: on {cores} cores (15 workers) the host would prepare about {limit:,.0f} articles/s "
-        f"(min of 15 x {1000 / worker_ms:,.0f} and {1000 / serial:,.0f})"
+        f"with workers the main process keeps {serial:.2f} CPU ms per article (its serial part; {host_serial:.2f} "
+        f"without the torch operators a GPU would run) and each worker takes {worker_ms:.2f}: on {cores} cores "
+        f"(15 workers) the host would prepare about {limit:,.0f} articles/s with the operators on the host, "
+        f"{gpu_limit:,.0f} with them on a GPU (min of 15 x {1000 / worker_ms:,.0f} and 1000 / main ms)"
     )
     print(
         f"host_ms_per_article={per['total']:.2f} worker_ms_per_article={worker_ms:.2f} "
-        f"main_ms_per_article={serial:.2f} articles_per_s_16_cores={limit:.0f} articles_per_s_by_workers="
-        + ",".join(f"{w}:{r:.0f}" for w, r in rates.items())
+        f"main_ms_per_article={serial:.2f} main_host_ms_per_article={host_serial:.2f} "
+        f"articles_per_s_16_cores={limit:.0f} articles_per_s_16_cores_gpu={gpu_limit:.0f} "
+        "steady_articles_per_s_by_workers=" + ",".join(f"{w}:{r:.0f}" for w, r in steady.items())
     )
     return 0
 

@@ -47,7 +47,8 @@ def scripts(model_dir, tiny_encoder_dir, hand_articles, tmp_path_factory) -> dic
         ),
         "host_throughput": (
             "host_throughput",
-            ["--articles", "4", "--model", str(model_dir), "--workers", "0", "1", "--work", str(work / "host")],
+            ["--articles", "12", "--chunk-size", "4", "--model", str(model_dir), "--workers", "0", "1"]
+            + ["--work", str(work / "host")],
         ),
         "train_throughput": (
             "train_throughput",
@@ -144,10 +145,13 @@ def test_train_throughput_script_compares_both_runs(scripts):
 def test_host_throughput_prints_stages_workers_and_the_closing_line(scripts):
     out = _output(scripts["host_throughput"])
     assert re.search(r"^  tokenizer \(one call per chunk\)\s+\d+\.\d+  worker$", out, re.MULTILINE), out
-    assert re.search(r"^\s+1\s+\d+\.\d+\s+\d+\.\d+\s+\d+\.\d+  same bytes as 0 workers$", out, re.MULTILINE), out
+    assert re.search(r"^    of which torch operators\s+\d+\.\d+  \(on a GPU: the device's\)$", out, re.MULTILINE), out
+    row = r"^\s+1" + r"\s+\d+\.\d+" * 5 + "  same bytes as 0 workers$"  # rate, steady rate, start, wall ms, main ms
+    assert re.search(row, out, re.MULTILINE), out
     last = out.strip().splitlines()[-1]
     assert re.fullmatch(
         r"host_ms_per_article=\d+\.\d+ worker_ms_per_article=\d+\.\d+ main_ms_per_article=\d+\.\d+ "
-        r"articles_per_s_16_cores=\d+ articles_per_s_by_workers=0:\d+,1:\d+",
+        r"main_host_ms_per_article=-?\d+\.\d+ articles_per_s_16_cores=\d+ articles_per_s_16_cores_gpu=-?\d+ "
+        r"steady_articles_per_s_by_workers=0:\d+,1:\d+",
         last,
     ), out

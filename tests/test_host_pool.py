@@ -9,7 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from parley.documents import Document
 from parley.inference.batch import PredictOptions, predict_file
+from parley.inference.host_pool import ChunkPipeline
+from parley.inference.news_io import InputRecord
 from parley.inference.run_state import side_path
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -85,3 +88,24 @@ def test_a_run_with_workers_interrupted_resumes_to_the_same_bytes(extractor, mod
 def test_a_negative_worker_count_is_refused(extractor, model_dir, dump, tmp_path):
     with pytest.raises(ValueError, match="--workers: expected 0 or more, got -1"):
         run(extractor, model_dir, dump, tmp_path / "out.jsonl", workers=-1)
+
+
+def record(text) -> InputRecord:
+    return InputRecord(0, 1, "news.jsonl", "a", article=Document("a", text))
+
+
+def test_a_failing_host_step_raises_with_the_workers_traceback(extractor):
+    commits = []
+    with pytest.raises(RuntimeError, match=r"host worker 0, chunk 0:(.|\n)*Traceback(.|\n)*Error"):
+        with ChunkPipeline(extractor, 1, "jsonl", False, 8, lambda *a: commits.append(a)) as pipeline:
+            pipeline.submit([record(None)], 1, done=True)  # a text the worker cannot split
+    assert commits == [] and multiprocessing.active_children() == []
+
+
+def test_a_worker_that_dies_is_an_error_not_a_hang(extractor):
+    with pytest.raises(RuntimeError, match=r"host worker 1 exited \(code -9\)"):
+        with ChunkPipeline(extractor, 2, "jsonl", False, 8, lambda *a: None) as pipeline:
+            pipeline.workers[1].process.kill()
+            for _ in range(3):  # the second chunk goes to worker 1
+                pipeline.submit([record("The minister met the envoy in Geneva.")], 1)
+    assert multiprocessing.active_children() == []
