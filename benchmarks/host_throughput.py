@@ -72,14 +72,15 @@ class StubModel(torch.nn.Module):
         labels = config.label_space
         self.mention_head = _StubHead(len(labels.mention_tags), MENTION_RATE, 1)
         self.trigger_head = _StubHead(len(labels.trigger_tags), TRIGGER_RATE, 2)
+        # Counted once: `config.label_space` parses the schema each time, which the real heads never do.
+        self.roles, self.statuses = len(labels.roles), len(labels.statuses)
 
     def encode(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         return input_ids.unsqueeze(-1).float()
 
     def score_relations(self, states, trigger_spans, trigger_types, mention_spans, mention_labels):
-        labels = self.config.label_space
         size, n_t, n_m = trigger_spans.shape[0], trigger_spans.shape[1], mention_spans.shape[1]
-        return torch.zeros((size, n_t, n_m, len(labels.roles))), torch.zeros((size, n_t, len(labels.statuses)))
+        return torch.zeros((size, n_t, n_m, self.roles)), torch.zeros((size, n_t, self.statuses))
 
 
 def stub_extractor(model_dir: str) -> EventExtractor:

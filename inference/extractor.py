@@ -71,6 +71,8 @@ class EventExtractor:
         self.window_budget = self.max_length - len(self.special_before) - len(self.special_after)
         if self.window_budget < 1:
             raise ValueError(f"max_seq_length {self.max_length} leaves no room beside the special tokens")
+        self._event_index = {label: i for i, label in enumerate(self.labels.event_types)}
+        self._mention_index = {label: i for i, label in enumerate(self.labels.mention_labels)}
         candidate_labels = {label for role in self.schema.roles.values() for label in role.labels}
         self._candidate_labels = candidate_labels
         # Per mention label, the roles the schema lets it fill (`none` not among them).
@@ -259,8 +261,7 @@ class EventExtractor:
         """Each trigger's status and arguments: every (trigger, mention) pair of the batch in one head call."""
         candidates = [[s for s in u.mentions if s.label in self._candidate_labels] for u in batch]
         n_t, n_m = max(len(u.triggers) for u in batch), max(1, max(map(len, candidates)))
-        event_index = {label: i for i, label in enumerate(self.labels.event_types)}
-        mention_index = {label: i for i, label in enumerate(self.labels.mention_labels)}
+        event_index, mention_index = self._event_index, self._mention_index
 
         def padded(items: list, n: int, empty: Any) -> list:
             return items + [empty] * (n - len(items))
