@@ -36,7 +36,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from parley.inference.heap import release_free_heap
+from parley.inference.heap import long_lived_objects_frozen, release_free_heap
 from parley.inference.host_pool import article_output, chunk_pipeline
 from parley.inference.news_io import (
     InputRecord,
@@ -166,7 +166,8 @@ def predict_file(
         extractor = EventExtractor.from_pretrained(
             options.model, device=device, int8=options.int8, dtype=options.dtype, runtime=options.runtime
         )
-    body = _run_chunks(options, extractor, fmt, input_path, state, hook)
+    with long_lived_objects_frozen():
+        body = _run_chunks(options, extractor, fmt, input_path, state, hook)
     if fmt == "parquet":
         _journal_to_parquet(body, output)
         state.output_bytes, state.done = output.stat().st_size, True

@@ -17,6 +17,7 @@ no queue threads, no locks.
 from __future__ import annotations
 
 import copy
+import gc
 import multiprocessing
 import os
 import queue
@@ -71,6 +72,7 @@ def _serve(inbox: Connection, outbox: Connection, host, fmt: str, dyads: bool, b
     import torch
 
     torch.set_num_threads(1)
+    gc.freeze()  # the libraries and the tokenizer live as long as the worker: no collection walks them (heap.py)
     received, answers = queue.SimpleQueue(), queue.SimpleQueue()
     threading.Thread(target=_read_into, args=(inbox, received), daemon=True).start()
     sender = threading.Thread(target=_send_from, args=(answers, outbox), daemon=True)
