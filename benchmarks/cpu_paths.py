@@ -43,7 +43,7 @@ F1_KEYS = {"trigger_cls": "trig", "argument_cls": "arg"}
 
 
 def onnx_variants() -> dict:
-    """The ONNX Runtime variants measured: the shipped fp32, dynamic int8 and static int8, and other int8 choices."""
+    """The ONNX Runtime variants measured: the shipped fp32, dynamic int8 and static int8, and other dynamic int8s."""
     from parley.inference.onnx_runtime import VARIANTS, OnnxVariant
 
     return {
@@ -52,7 +52,6 @@ def onnx_variants() -> dict:
         "onnx-int8 per-tensor": OnnxVariant("int8-tensor", int8=True),
         "onnx-int8 per-tensor, attention fp32": OnnxVariant("int8-tensor-attn", int8=True, keep_fp32=(r"^Attention_",)),
         "onnx-int8-static (shipped)": VARIANTS["int8-static"],
-        "onnx-int8-static, every MatMul": OnnxVariant("int8-static-all", int8=True, per_channel=True, static=True),
     }
 
 

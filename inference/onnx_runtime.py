@@ -64,11 +64,7 @@ VARIANTS = {
     # Per-channel scales: measured closest to fp32 of the int8 variants (benchmarks/cpu_paths.py).
     "int8": OnnxVariant("int8", int8=True, per_channel=True),
     # Calibrated activation scales: an article's scores do not depend on its batch (benchmarks/batch_independence.py).
-    # The FFN output layers of BERT layers 0 and 2 stay fp32: the two whose int8 input moved MiniLM's states most
-    # on training-side sentences; all six kept cost a third of the speed (benchmarks/README.md, CPU paths).
-    "int8-static": OnnxVariant(
-        "int8-static", int8=True, per_channel=True, static=True, keep_fp32=(r"layer\.[02]/output/dense/MatMul$",)
-    ),
+    "int8-static": OnnxVariant("int8-static", int8=True, per_channel=True, static=True),
 }
 
 
