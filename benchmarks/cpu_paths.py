@@ -3,6 +3,9 @@
     python benchmarks/cpu_paths.py --model runs/main/model [--run runs/main] [--articles 300] [--threads 1 2]
                                    [--repeats 2] [--lock /work/timing.lock]
 
+The int8 variants: dynamic (activation scales per call, so an article's scores depend on its batch) and static
+(scales fixed by the packaged calibration passages; benchmarks/batch_independence.py checks both).
+
 Speed: articles/s of `EventExtractor.extract` (split, tokenise, encoder, heads, relations, decode; no file IO)
 over a dump of `--articles` real-length articles made from the seed articles (throughput.py's dump), every path
 in the same process, one after the other, best of `--repeats` rounds, at each thread count (torch intra-op
@@ -40,7 +43,7 @@ F1_KEYS = {"trigger_cls": "trig", "argument_cls": "arg"}
 
 
 def onnx_variants() -> dict:
-    """The ONNX Runtime variants measured: the shipped fp32 and int8, and two other int8 choices."""
+    """The ONNX Runtime variants measured: the shipped fp32, dynamic int8 and static int8, and other dynamic int8s."""
     from parley.inference.onnx_runtime import VARIANTS, OnnxVariant
 
     return {
@@ -48,6 +51,7 @@ def onnx_variants() -> dict:
         "onnx-int8 (shipped: per-channel)": VARIANTS["int8"],
         "onnx-int8 per-tensor": OnnxVariant("int8-tensor", int8=True),
         "onnx-int8 per-tensor, attention fp32": OnnxVariant("int8-tensor-attn", int8=True, keep_fp32=(r"^Attention_",)),
+        "onnx-int8-static (shipped)": VARIANTS["int8-static"],
     }
 
 

@@ -7,17 +7,19 @@ hash of the weights, the config, the variant and the library versions: a changed
 
 Variants: "fp32" is the exported graph with onnxruntime's transformer fusions (attention, layer norm, GELU)
 and its full graph optimisation; "int8" quantises that graph's weights to int8 with activations quantised on
-the fly (dynamic quantisation), except the layers named in `VARIANTS["int8"].keep_fp32`.
+the fly (dynamic quantisation), except the layers named in `VARIANTS["int8"].keep_fp32`. Dynamic activation
+scales are computed per call over the whole batch, so an article's scores depend on its batch neighbours;
+"int8-static" fixes every activation scale beforehand from calibration passages (`onnx_static`), so they
+do not.
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
 import os
 import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -25,6 +27,14 @@ from pathlib import Path
 
 import torch
 
+from parley.inference.onnx_static import (
+    SentenceFeed,
+    calibration_inputs,
+    calibration_texts,
+    quantize_static_int8,
+    quiet_root_logger,
+    texts_digest,
+)
 from parley.model import ParleyModel
 
 EXPORT_VERSION = 1  # bump when the export itself changes: every cached file is then made again
@@ -41,16 +51,20 @@ class OnnxVariant:
     per_channel: bool = False  # int8 scales per output channel instead of per weight matrix
     # Regular expressions: a node whose name matches one stays fp32 (r"layer\.5/|Attention_5$": a BERT's 6th layer).
     keep_fp32: tuple[str, ...] = ()
+    # Activation scales fixed beforehand by calibration (`onnx_static`) instead of computed per call.
+    static: bool = False
 
     def describe(self) -> str:
         kept = f", {','.join(self.keep_fp32)} kept fp32" if self.keep_fp32 else ""
-        return f"{self.name} (int8={self.int8}, per_channel={self.per_channel}{kept})"
+        return f"{self.name} (int8={self.int8}, per_channel={self.per_channel}, static={self.static}{kept})"
 
 
 VARIANTS = {
     "fp32": OnnxVariant("fp32"),
     # Per-channel scales: measured closest to fp32 of the int8 variants (benchmarks/cpu_paths.py).
     "int8": OnnxVariant("int8", int8=True, per_channel=True),
+    # Calibrated activation scales: an article's scores do not depend on its batch (benchmarks/batch_independence.py).
+    "int8-static": OnnxVariant("int8-static", int8=True, per_channel=True, static=True),
 }
 
 
@@ -64,6 +78,9 @@ class OnnxEncoder:
         options.intra_op_num_threads = threads or torch.get_num_threads()
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # Idle ORT threads sleep instead of spinning: between encoder calls the torch heads need those cores
+        # (cpu_paths.py, static int8 at 2 threads: 1.44x -> 1.68x torch fp32).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.path = path
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         # The fusions may turn the int64 inputs into int32 ones: feed what the graph declares.
@@ -81,33 +98,48 @@ def onnx_encoder(
     variant: str | OnnxVariant = "fp32",
     threads: int | None = None,
     cache_dir: str | Path | None = None,
+    calibration: Sequence[str] | None = None,
 ) -> OnnxEncoder:
-    """The ONNX Runtime encoder of the checkpoint in `folder` (whose loaded model is `model`), exported if needed."""
+    """The ONNX Runtime encoder of the checkpoint in `folder` (whose loaded model is `model`), exported if needed.
+
+    `calibration`: the texts whose activations fix static int8's scales (default: the packaged passages).
+    """
     _require_onnxruntime()
     chosen = VARIANTS[variant] if isinstance(variant, str) and variant in VARIANTS else variant
     if not isinstance(chosen, OnnxVariant):
         raise ValueError(f"unknown ONNX variant {variant!r}; expected one of {sorted(VARIANTS)}")
-    return OnnxEncoder(exported_encoder(folder, model, chosen, cache_dir), threads)
+    return OnnxEncoder(exported_encoder(folder, model, chosen, cache_dir, calibration), threads)
 
 
 def exported_encoder(
-    folder: str | Path, model: ParleyModel, variant: OnnxVariant, cache_dir: str | Path | None = None
+    folder: str | Path,
+    model: ParleyModel,
+    variant: OnnxVariant,
+    cache_dir: str | Path | None = None,
+    calibration: Sequence[str] | None = None,
 ) -> Path:
     """The cached ONNX file of `variant` for the checkpoint in `folder`, made first if it is missing."""
     weights = weights_digest(folder)
     cache = Path(cache_dir) if cache_dir is not None else _cache_folder(Path(folder))
     cache.mkdir(parents=True, exist_ok=True)
+    texts = (list(calibration) if calibration is not None else calibration_texts()) if variant.static else []
+    if variant.static and not any(text.strip() for text in texts):
+        raise ValueError(f"{variant.name}: static int8 needs calibration texts, got none")
     fused = cache / f"encoder-fp32-{variant_key(weights, VARIANTS['fp32'])}.onnx"
-    target = cache / f"encoder-{variant.name}-{variant_key(weights, variant)}.onnx" if variant.int8 else fused
+    key = variant_key(weights, variant, texts_digest(texts) if texts else "")
+    target = cache / f"encoder-{variant.name}-{key}.onnx" if variant.int8 else fused
     if target.is_file():
         return target
+    if variant.static:
+        # The traced graph, not the fused one: ORT's static (QDQ) quantiser has no rule for the fused Attention
+        # operator, and ORT fuses the quantised MatMuls itself when it loads the result.
+        with _raw_export(model, cache, weights) as raw:
+            feed = _calibration_feed(folder, model, texts)
+            quantize_static_int8(raw, target, variant.per_channel, _kept_fp32(raw, variant), feed)
+        return target
     if not fused.is_file():
-        raw = cache / f"encoder-raw-{weights[:16]}.{os.getpid()}.onnx"
-        try:
-            _export(model, raw)
+        with _raw_export(model, cache, weights) as raw:
             _fuse(raw, fused, model)
-        finally:
-            raw.unlink(missing_ok=True)
     if variant.int8:
         _quantize(fused, target, variant)
     return target
@@ -123,10 +155,12 @@ def weights_digest(folder: str | Path) -> str:
     return digest.hexdigest()
 
 
-def variant_key(weights: str, variant: OnnxVariant) -> str:
-    """The cache key of one variant: the weights' hash, the variant, the export code and the library versions."""
+def variant_key(weights: str, variant: OnnxVariant, calibration: str = "") -> str:
+    """The cache key of one variant: the weights' hash, the variant, the calibration texts' hash (static int8),
+    the export code and the library versions."""
     libraries = [version(name) for name in ("torch", "transformers", "onnx", "onnxruntime")]
-    return hashlib.sha256(repr((weights, EXPORT_VERSION, OPSET, libraries, variant)).encode()).hexdigest()[:16]
+    facts = (weights, EXPORT_VERSION, OPSET, libraries, variant, calibration)
+    return hashlib.sha256(repr(facts if calibration else facts[:-1]).encode()).hexdigest()[:16]
 
 
 def _cache_folder(folder: Path) -> Path:
@@ -152,6 +186,17 @@ class _EncoderOnly(torch.nn.Module):
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         return self.model.encode(input_ids, attention_mask)
+
+
+@contextmanager
+def _raw_export(model: ParleyModel, cache: Path, weights: str) -> Iterator[Path]:
+    """The encoder traced to ONNX in a file of this process's own, removed afterwards."""
+    raw = cache / f"encoder-raw-{weights[:16]}.{os.getpid()}.onnx"
+    try:
+        _export(model, raw)
+        yield raw
+    finally:
+        raw.unlink(missing_ok=True)
 
 
 def _export(model: ParleyModel, path: Path) -> None:
@@ -206,10 +251,9 @@ def _quantize(fused: Path, target: Path, variant: OnnxVariant) -> None:
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    names = [node.name for node in onnx.load(str(fused), load_external_data=False).graph.node]
-    excluded = [name for name in names if any(re.search(pattern, name) for pattern in variant.keep_fp32)]
+    excluded = _kept_fp32(fused, variant)
     partial = target.with_name(target.name + f".{os.getpid()}.tmp")
-    with warnings.catch_warnings(), _quiet_root_logger():
+    with warnings.catch_warnings(), quiet_root_logger():
         warnings.simplefilter("ignore")
         quantize_dynamic(
             str(fused),
@@ -223,16 +267,20 @@ def _quantize(fused: Path, target: Path, variant: OnnxVariant) -> None:
     os.replace(partial, target)
 
 
-@contextmanager
-def _quiet_root_logger() -> Iterator[None]:
-    """The quantiser logs advice on the root logger ("consider pre-processing"); not the user's business."""
-    root = logging.getLogger()
-    level = root.level
-    root.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        root.setLevel(level)
+def _calibration_feed(folder: str | Path, model: ParleyModel, texts: Sequence[str]) -> SentenceFeed:
+    """The calibration sentences as the checkpoint's tokenizer turns them into encoder input."""
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(folder))
+    return SentenceFeed(calibration_inputs(tokenizer, texts, int(model.config.max_seq_length)))
+
+
+def _kept_fp32(graph: Path, variant: OnnxVariant) -> list[str]:
+    """The names of the nodes of `graph` that `variant` keeps in fp32."""
+    import onnx
+
+    names = [node.name for node in onnx.load(str(graph), load_external_data=False).graph.node]
+    return [name for name in names if any(re.search(pattern, name) for pattern in variant.keep_fp32)]
 
 
 def _require_onnxruntime() -> None:
