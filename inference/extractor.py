@@ -95,7 +95,7 @@ class EventExtractor:
         `int8=True` quantises every linear layer to int8 (CPU only; see `quantize_int8`). `dtype`
         ("float16", "bfloat16") casts the whole model for a GPU's half-precision units; the default
         keeps the float32 weights. `runtime="onnx"` runs the encoder on ONNX Runtime (CPU only; int8 then
-        quantises the encoder alone; see `parley.inference.onnx_runtime`).
+        quantises the encoder alone, with calibrated activation scales; see `parley.inference.onnx_runtime`).
         """
         check_runtime(runtime, device, dtype)
         folder = check_model_folder(path)
@@ -108,7 +108,8 @@ class EventExtractor:
         if runtime == "onnx":
             from parley.inference.onnx_runtime import onnx_encoder
 
-            kwargs["encoder"], device = onnx_encoder(folder, model, "int8" if int8 else "fp32"), "cpu"
+            # int8: calibrated (static) scales, so an article's scores do not depend on its batch (docs/onnx.md).
+            kwargs["encoder"], device = onnx_encoder(folder, model, "int8-static" if int8 else "fp32"), "cpu"
         elif int8:
             if device not in (None, "cpu"):
                 raise ValueError(f"int8: quantised layers run on the CPU only, got device={device!r}")
