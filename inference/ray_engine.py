@@ -21,6 +21,7 @@ from typing import Any
 import pyarrow as pa
 
 from parley.documents import Document
+from parley.inference.checkpoint import check_runtime
 from parley.inference.news_io import InputRecord, duplicate_ids, iter_records, json_line, validate_record
 
 KINDS = ("extractions", "dyads", "events")
@@ -47,6 +48,7 @@ class EngineSettings:
     actor_dictionary: str | None = None  # events only: the actor dictionary (YAML or CSV)
     int8: bool = False
     dtype: str | None = None
+    runtime: str = "torch"  # "onnx": the encoder on ONNX Runtime in each actor (CPU actors only; docs/onnx.md)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -58,6 +60,8 @@ class EngineSettings:
             raise ValueError(f"actors: expected 0 (fill the cluster) or more, got {self.actors}")
         if self.gpus_per_actor < 0 or self.cpus_per_actor <= 0:
             raise ValueError("gpus_per_actor must be >= 0 and cpus_per_actor > 0")
+        # Here, on the driver, rather than in every actor of the cluster.
+        check_runtime(self.runtime, "cuda" if self.gpus_per_actor > 0 else "cpu", self.dtype)
         if self.actor_dictionary is not None and self.kind != "events":
             raise ValueError("an actor dictionary codes event-table rows: it needs kind='events'")
 
@@ -110,7 +114,7 @@ class ExtractionActor:
         # Ray gives a GPU actor its own CUDA_VISIBLE_DEVICES, so "cuda" is that GPU.
         device = "cuda" if settings.gpus_per_actor > 0 else "cpu"
         self.extractor = EventExtractor.from_pretrained(
-            settings.model, device=device, int8=settings.int8, dtype=settings.dtype
+            settings.model, device=device, int8=settings.int8, dtype=settings.dtype, runtime=settings.runtime
         )
         self.batch_size = settings.sentence_batch_size
         self.rows_of = _row_maker(settings, self.extractor.schema)

@@ -101,6 +101,8 @@ def predict_with_ray(options: RayPredictOptions) -> RaySummary:
         "actor_dictionary": settings.actor_dictionary,
         "int8": settings.int8,
         "dtype": settings.dtype,
+        # Only when not the default, so that folders written before the option existed still resume.
+        **({"runtime": settings.runtime} if settings.runtime != "torch" else {}),
     }
     (folder / REJECTS_FOLDER).mkdir(parents=True, exist_ok=True)
     manifest = starting_manifest(folder, run, options.overwrite)

@@ -6,7 +6,9 @@ One local Ray serves the whole module; the checkpoint is the keyword-spotting on
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import shutil
 from pathlib import Path
 
 import pyarrow as pa
@@ -87,6 +89,25 @@ def test_ray_gives_the_events_of_parley_predict(both_engines):
     assert [r["id"] for r in ray_records] == [r["id"] for r in local_records]
     assert events_by_id(ray_records) == events_by_id(local_records)
     assert sum(len(events) for events in events_by_id(local_records).values()) > 0
+
+
+@pytest.mark.skipif(
+    any(importlib.util.find_spec(name) is None for name in ("onnx", "onnxruntime")),
+    reason="the onnx extra is not installed (pip install -e '.[onnx]'); scripts/test.sh and CI install it",
+)
+def test_ray_on_onnx_static_int8_gives_the_events_of_parley_predict_on_it(model_dir, tmp_path):
+    model = shutil.copytree(model_dir, tmp_path / "model")  # its onnx/ cache is this test's own
+    dump = write_jsonl(tmp_path / "news.jsonl", news(12))
+    common = ["predict", "--model", str(model), "--input", str(dump), "--chunk-size", "4", "--quiet"]
+    onnx = ["--runtime", "onnx", "--int8"]
+    assert main([*common, *onnx, "--output", str(tmp_path / "local.jsonl")]) == 0
+    assert main([*common, *onnx, "--output", str(tmp_path / "ray"), "--engine", "ray", "--num-actors", "2"]) == 0
+    assert any(path.name.startswith("encoder-int8-static-") for path in (model / "onnx").iterdir())
+    (shard,) = (path for path in (tmp_path / "ray").iterdir() if path.suffix == ".jsonl")
+    local = events_by_id(read_jsonl(tmp_path / "local.jsonl"))
+    assert events_by_id(read_jsonl(shard)) == local and sum(map(len, local.values())) > 0
+    manifest = read_manifest(tmp_path / "ray")
+    assert manifest.run["runtime"] == "onnx"
 
 
 def test_one_file_reaches_the_actors_in_several_blocks(model_dir, tmp_path):

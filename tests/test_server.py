@@ -216,6 +216,14 @@ def test_cli_refuses_bad_limits_before_loading(model_dir, capsys):
     assert "--max-queue: must be at least 1" in capsys.readouterr().err
 
 
+def test_cli_passes_the_runtime_options_to_the_model(model_dir, capsys):
+    """--runtime, --int8 and --dtype reach the model as in parley predict: ONNX Runtime with a GPU is refused."""
+    assert main(["serve", "--model", str(model_dir), "--runtime", "onnx", "--device", "cuda"]) == 1
+    assert "runtime='onnx' runs on the CPU only" in capsys.readouterr().err
+    assert main(["serve", "--model", str(model_dir), "--runtime", "onnx", "--dtype", "float16"]) == 1
+    assert "runtime='onnx' runs float32" in capsys.readouterr().err
+
+
 # -- the batcher alone ---------------------------------------------------------------------------------------------
 
 

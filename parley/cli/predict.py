@@ -34,8 +34,6 @@ def _writable_file(path: str, option: str) -> Path:
 
 def _cmd_predict(args: argparse.Namespace) -> int:
     if args.engine == "ray":
-        if args.runtime != "torch":
-            raise ValueError(f"--runtime {args.runtime}: not available with --engine ray (it runs the torch model)")
         return run_ray_predict(args)
     from parley.inference.batch import PredictOptions, predict_file
     from parley.inference.shards import parse_shard, shard_output_path
@@ -82,7 +80,7 @@ def _cmd_merge(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_precision_options(predict: argparse.ArgumentParser) -> None:
+def add_precision_options(predict: argparse.ArgumentParser) -> None:
     """--int8, --runtime and --dtype: how the model runs (benchmarks/README.md has their speed and F1)."""
     predict.add_argument(
         "--int8",
@@ -158,7 +156,7 @@ def add_commands(commands: argparse._SubParsersAction, debug: argparse.ArgumentP
 def _add_run_options(predict: argparse.ArgumentParser) -> None:
     """`parley predict`'s options for where and how the model runs."""
     predict.add_argument("--device", default=None, help="cpu, cuda, ... (default: GPU if there is one)")
-    _add_precision_options(predict)
+    add_precision_options(predict)
     predict.add_argument(
         "--workers",
         type=int,

@@ -57,6 +57,7 @@ def run_ray_predict(args: argparse.Namespace) -> int:
         actor_dictionary=args.actors,
         int8=args.int8,
         dtype=args.dtype,
+        runtime=args.runtime,
     )
     options = RayPredictOptions(
         input=args.input,

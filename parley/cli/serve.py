@@ -7,6 +7,8 @@ import ipaddress
 import os
 import sys
 
+from parley.cli.predict import add_precision_options
+
 LOOPBACK_NAMES = ("localhost",)
 
 
@@ -44,7 +46,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
             raise ValueError(f"--{name.replace('_', '-')}: must be at least 1, got {getattr(settings, name)}")
     if settings.max_wait_ms < 0:
         raise ValueError(f"--max-wait-ms: must be 0 or more, got {settings.max_wait_ms}")
-    extractor = EventExtractor.from_pretrained(args.model, device=args.device, int8=args.int8)
+    extractor = EventExtractor.from_pretrained(
+        args.model, device=args.device, int8=args.int8, dtype=args.dtype, runtime=args.runtime
+    )
     app = create_app(extractor, settings, model_dir=args.model)
     auth = f"bearer token from {TOKEN_ENV}" if settings.token else f"none (set {TOKEN_ENV} to require a token)"
     if settings.token is None and not _is_loopback(args.host):
@@ -75,6 +79,6 @@ def add_commands(commands: argparse._SubParsersAction, debug: argparse.ArgumentP
         "--max-queue", type=int, default=256, help="articles waiting for the model; more: 503 with Retry-After"
     )
     serve.add_argument("--device", default=None, help="cpu, cuda, ... (default: GPU if there is one)")
-    serve.add_argument("--int8", action="store_true", help="CPU only: int8 dynamic quantisation (faster)")
+    add_precision_options(serve)  # --int8, --runtime, --dtype: as parley predict
     serve.add_argument("--log-level", default="warning", choices=("critical", "error", "warning", "info", "debug"))
     serve.set_defaults(run=_cmd_serve)
