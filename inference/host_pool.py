@@ -21,6 +21,7 @@ import gc
 import multiprocessing
 import os
 import queue
+import signal
 import threading
 import traceback
 from collections import deque
@@ -72,6 +73,9 @@ def _serve(inbox: Connection, outbox: Connection, host, fmt: str, dyads: bool, b
     import torch
 
     torch.set_num_threads(1)
+    # Ctrl-C reaches the whole process group: the main process handles it and ends the workers, which would
+    # otherwise each print a KeyboardInterrupt traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     gc.freeze()  # the libraries and the tokenizer live as long as the worker: no collection walks them (heap.py)
     received, answers = queue.SimpleQueue(), queue.SimpleQueue()
     threading.Thread(target=_read_into, args=(inbox, received), daemon=True).start()

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
+import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -109,3 +112,17 @@ def test_a_worker_that_dies_is_an_error_not_a_hang(extractor):
             for _ in range(3):  # the second chunk goes to worker 1
                 pipeline.submit([record("The minister met the envoy in Geneva.")], 1)
     assert multiprocessing.active_children() == []
+
+
+def test_a_worker_leaves_ctrl_c_to_the_main_process(extractor):
+    commits = []
+    with ChunkPipeline(extractor, 1, "jsonl", False, 8, lambda *a: commits.append(a)) as pipeline:
+        pipeline.submit([record("The minister met the envoy in Geneva.")], 1)
+        worker = pipeline.workers[0]
+        deadline = time.monotonic() + 120
+        while not worker.ready("prepare", 0):  # an answer: the worker is past its set-up
+            assert time.monotonic() < deadline, "the worker never answered"
+            time.sleep(0.05)
+        os.kill(worker.process.pid, signal.SIGINT)
+        pipeline.submit([record("Russia invited the opposition to Moscow.")], 2, done=True)
+    assert len(commits) == 2 and worker.process.exitcode == -signal.SIGTERM  # ended by the pipeline, not Ctrl-C
