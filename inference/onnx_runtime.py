@@ -34,6 +34,7 @@ from parley.inference.onnx_static import (
     quantize_static_int8,
     quiet_root_logger,
     texts_digest,
+    written_whole,
 )
 from parley.model import ParleyModel
 
@@ -241,9 +242,8 @@ def _fuse(raw: Path, target: Path, model: ParleyModel) -> None:
             hidden_size=int(getattr(config, "hidden_size", 0) or 0),
             opt_level=0,
         )
-    partial = target.with_name(target.name + f".{os.getpid()}.tmp")
-    fused.save_model_to_file(str(partial))
-    os.replace(partial, target)
+    with written_whole(target) as partial:
+        fused.save_model_to_file(str(partial))
 
 
 def _quantize(fused: Path, target: Path, variant: OnnxVariant) -> None:
@@ -252,8 +252,7 @@ def _quantize(fused: Path, target: Path, variant: OnnxVariant) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     excluded = _kept_fp32(fused, variant)
-    partial = target.with_name(target.name + f".{os.getpid()}.tmp")
-    with warnings.catch_warnings(), quiet_root_logger():
+    with written_whole(target) as partial, warnings.catch_warnings(), quiet_root_logger():
         warnings.simplefilter("ignore")
         quantize_dynamic(
             str(fused),
@@ -264,7 +263,6 @@ def _quantize(fused: Path, target: Path, variant: OnnxVariant) -> None:
             # The fused operators are outside ONNX's shape inference; their outputs are float32.
             extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
         )
-    os.replace(partial, target)
 
 
 def _calibration_feed(folder: str | Path, model: ParleyModel, texts: Sequence[str]) -> SentenceFeed:

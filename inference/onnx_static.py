@@ -100,8 +100,7 @@ def quantize_static_int8(
     graph = onnx.load(str(source), load_external_data=False).graph
     weights = {initializer.name for initializer in graph.initializer}
     products = [n.name for n in graph.node if n.op_type == "MatMul" and n.input[1] not in weights]
-    partial = target.with_name(target.name + f".{os.getpid()}.tmp")
-    with warnings.catch_warnings(), quiet_root_logger():
+    with written_whole(target) as partial, warnings.catch_warnings(), quiet_root_logger():
         warnings.simplefilter("ignore")
         quantize_static(
             str(source),
@@ -122,7 +121,6 @@ def quantize_static_int8(
                 "DefaultTensorType": onnx.TensorProto.FLOAT,
             },
         )
-    os.replace(partial, target)
 
 
 @contextmanager
@@ -135,3 +133,15 @@ def quiet_root_logger() -> Iterator[None]:
         yield
     finally:
         root.setLevel(level)
+
+
+@contextmanager
+def written_whole(target: Path) -> Iterator[Path]:
+    """A temporary path beside `target` to write, moved onto it once the write is complete: a process reading
+    the cache never finds half a file, and two processes exporting at once do not clash."""
+    partial = target.with_name(target.name + f".{os.getpid()}.tmp")
+    try:
+        yield partial
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
