@@ -1,7 +1,7 @@
 """HTTP load on `parley serve`: requests/s, articles/s, latency, errors and server RSS, micro-batching on and off.
 
     python benchmarks/serve_load.py [--model DIR] [--requests 2000] [--concurrency 1 8 32]
-        [--max-batch-sizes 32 1] [--max-wait-ms 10] [--sentences K] [--threads 1]
+        [--max-batch-sizes 32 1] [--max-wait-ms 10] [--sentences K] [--threads 1] [--server-args="..."]
 
 For each `--max-batch-sizes` value (32: micro-batching on; 1: off) a fresh server starts on a free loopback
 port, gets a short warm-up, and then `--requests` requests at each concurrency, one article per request.
@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import json
 import os
+import shlex
 import signal
 import socket
 import statistics
@@ -273,13 +274,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-wait-ms", type=float, default=10.0)
     parser.add_argument("--sentences", type=int, default=None, help="cut each article to its first K sentences")
     parser.add_argument("--threads", type=int, default=1, help="the server's torch/OpenMP threads")
+    parser.add_argument(
+        "--server-args",
+        default="",
+        help='more `parley serve` options for every server, e.g. --server-args="--runtime onnx --int8"',
+    )
     args = parser.parse_args(argv)
 
     bodies = request_bodies(args.sentences)
     mean_chars = statistics.mean(len(json.loads(b)["text"]) for _, b in bodies)
-    print(f"{len(bodies)} distinct articles, mean {mean_chars:.0f} characters; {args.threads} server thread(s)")
+    extra = shlex.split(args.server_args)
+    print(
+        f"{len(bodies)} distinct articles, mean {mean_chars:.0f} characters; {args.threads} server thread(s)"
+        + (f"; server options: {' '.join(extra)}" if extra else "")
+    )
     print(TABLE_HEAD)
-    base = [sys.executable, "-m", "parley.cli", "serve", "--model", args.model, "--port", "{port}"]
+    base = [sys.executable, "-m", "parley.cli", "serve", "--model", args.model, "--port", "{port}", *extra]
     servers = {
         size: [*base, "--max-batch-size", str(size), "--max-wait-ms", str(args.max_wait_ms)]
         for size in args.max_batch_sizes

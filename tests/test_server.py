@@ -357,11 +357,13 @@ def test_load_benchmark_prints_its_table_and_closing_line(model_dir):
     """benchmarks/serve_load.py end to end at a tiny size: two servers, both batch sizes, no errors."""
     script = Path(__file__).resolve().parents[1] / "benchmarks" / "serve_load.py"
     arguments = ["--model", str(model_dir), "--requests", "12", "--concurrency", "1", "4", "--sentences", "1"]
+    arguments.append("--server-args=--batch-size 8")  # passed on to every server
     done = subprocess.run(
         [sys.executable, str(script), *arguments], capture_output=True, text=True, timeout=300, check=False
     )
     assert done.returncode == 0, done.stderr[-3000:]
     lines = done.stdout.splitlines()
+    assert lines[0].endswith("; server options: --batch-size 8"), lines[0]
     assert sum(line.startswith("| parley serve, max batch") for line in lines) == 4
     assert re.fullmatch(r"serve_speedup_c4=\d+\.\d\d errors=0 rss_growth_mb=-?\d+", lines[-1])
 
