@@ -260,7 +260,7 @@ class _Runner:
         began = time.perf_counter()
         model_dir = train(config, quiet=True)
         seconds = time.perf_counter() - began
-        extractor = EventExtractor.from_pretrained(str(model_dir))
+        extractor = EventExtractor.from_pretrained(str(model_dir), runtime="torch")
         setting.predictions += [x.to_article() for x in extractor.extract(gold)]
         setting.train_seconds += seconds
         setting.runs += 1

@@ -73,7 +73,7 @@ def train_round(args, work: Path, name: str, labeled: list, files: dict[str, Pat
         *args.overrides,
     ]
     model_dir = train(load_config(args.config, overrides), quiet=True, force=True)
-    extractor = EventExtractor.from_pretrained(str(model_dir), device="cpu")
+    extractor = EventExtractor.from_pretrained(str(model_dir), device="cpu", runtime="torch")
     shutil.rmtree(work / name)  # models are large; the scores and choices are what is kept
     return extractor
 

@@ -69,7 +69,7 @@ def build_paths(model_dir: str, cache: Path) -> tuple[dict, dict]:
     from parley.inference import EventExtractor
     from parley.inference.onnx_runtime import onnx_encoder
 
-    base = EventExtractor.from_pretrained(model_dir, device="cpu")
+    base = EventExtractor.from_pretrained(model_dir, device="cpu", runtime="torch")
     paths, seconds = {"torch-fp32": base}, {}
     for name, variant in ONNX_PATHS.items():
         started = time.perf_counter()

@@ -720,7 +720,7 @@ def extractor_predictor(extractor, batch_size: int = 64) -> Predict:
 def model_predictor(model_dir: str, batch_size: int = 64) -> Predict:
     from parley.inference.extractor import EventExtractor
 
-    return extractor_predictor(EventExtractor.from_pretrained(model_dir, device="cpu"), batch_size)
+    return extractor_predictor(EventExtractor.from_pretrained(model_dir, device="cpu", runtime="torch"), batch_size)
 
 
 def rules_predictor() -> Predict:

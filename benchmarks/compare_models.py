@@ -77,7 +77,7 @@ def compare(runs: dict[str, Path], seeds_path: str, schema: Schema) -> dict[str,
     rules = KeywordBaseline(schema)
     figures = {RULES: _figures(lambda items: [rules.predict(a) for a in items], seeds, dev, schema)}
     for name, run in runs.items():
-        extractor = EventExtractor.from_pretrained(str(run / "model"), device="cpu")
+        extractor = EventExtractor.from_pretrained(str(run / "model"), device="cpu", runtime="torch")
         figures[name] = _figures(
             lambda items, e=extractor: [x.to_article() for x in e.extract(items)], seeds, dev, schema
         )

@@ -60,8 +60,9 @@ def build_paths(model_dir: str, threads: int, cache: Path) -> dict:
     from parley.inference import EventExtractor
     from parley.inference.onnx_runtime import onnx_encoder
 
-    base = EventExtractor.from_pretrained(model_dir, device="cpu")
-    paths = {"torch-fp32": base, "torch-int8": EventExtractor.from_pretrained(model_dir, device="cpu", int8=True)}
+    base = EventExtractor.from_pretrained(model_dir, device="cpu", runtime="torch")
+    torch_int8 = EventExtractor.from_pretrained(model_dir, device="cpu", int8=True, runtime="torch")
+    paths = {"torch-fp32": base, "torch-int8": torch_int8}
     for name, variant in onnx_variants().items():
         encoder = onnx_encoder(model_dir, base.model, variant, threads=threads, cache_dir=cache)
         # The heads stay the fp32 torch ones: only the encoder runs in ONNX Runtime.

@@ -85,7 +85,7 @@ class StubModel(torch.nn.Module):
 
 def stub_extractor(model_dir: str) -> EventExtractor:
     """The checkpoint's tokenizer, schema, windows and thresholds around `StubModel`."""
-    real = EventExtractor.from_pretrained(model_dir, device="cpu")
+    real = EventExtractor.from_pretrained(model_dir, device="cpu", runtime="torch")
     return EventExtractor(StubModel(real.model.config), real.tokenizer, device="cpu")
 
 

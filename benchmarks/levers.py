@@ -105,7 +105,7 @@ def capability_figures(extractor: EventExtractor) -> dict:
 
 
 def evaluate_setting(out: Path, thresholds: bool) -> list[tuple[str, dict]]:
-    extractor = EventExtractor.from_pretrained(str(out / "model"), device="cpu")
+    extractor = EventExtractor.from_pretrained(str(out / "model"), device="cpu", runtime="torch")
     articles = run_split_articles(out, extractor.schema)
     seeds, dev = articles["test"], articles["dev"]
     rows = [(out.name, {**score(extractor, seeds, dev), **capability_figures(extractor)})]

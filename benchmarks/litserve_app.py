@@ -22,7 +22,7 @@ class ParleyAPI(ls.LitAPI):
     def setup(self, device):
         from parley.inference import EventExtractor
 
-        self.extractor = EventExtractor.from_pretrained(self.model, device="cpu")
+        self.extractor = EventExtractor.from_pretrained(self.model, device="cpu", runtime="torch")
 
     def decode_request(self, request):
         return request

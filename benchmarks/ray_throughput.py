@@ -53,10 +53,13 @@ def run_parley(args: list[str], threads: int) -> float:
 def modes(model: str, actors: int, local_threads: int) -> dict[str, tuple[list[str], int]]:
     """Mode -> (the `parley predict` arguments beyond input and output, torch threads of the process)."""
     ray = ["--engine", "ray", "--cpus-per-actor", "1"]
+    # torch float32 everywhere, as when benchmarks/README.md's Ray table was measured (the CPU default is now
+    # static int8 on ONNX Runtime, which would move the model's share of the time).
+    base = ["--model", model, "--runtime", "torch"]
     return {
-        f"(a) parley predict, 1 process, {local_threads} thread(s)": (["--model", model], local_threads),
-        f"(b) Ray engine, {actors} actors x 1 thread": (["--model", model, *ray, "--num-actors", str(actors)], 1),
-        "(c) Ray engine, 1 actor x 1 thread": (["--model", model, *ray, "--num-actors", "1"], 1),
+        f"(a) parley predict, 1 process, {local_threads} thread(s)": (base, local_threads),
+        f"(b) Ray engine, {actors} actors x 1 thread": ([*base, *ray, "--num-actors", str(actors)], 1),
+        "(c) Ray engine, 1 actor x 1 thread": ([*base, *ray, "--num-actors", "1"], 1),
     }
 
 

@@ -83,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     env = server_env(args.threads)
     print(TABLE_HEAD)
     servers = {
-        "fastapi": [sys.executable, "-m", "parley.cli", "serve"],
+        # The LitServe app runs torch float32: so does parley serve here, one model against the other.
+        "fastapi": [sys.executable, "-m", "parley.cli", "serve", "--runtime", "torch"],
         "litserve": [sys.executable, str(LITSERVE_APP)],
     }
     for command in servers.values():

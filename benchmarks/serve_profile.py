@@ -91,7 +91,9 @@ def http_side(extractor, args, bodies: list[tuple[str, bytes]]) -> dict[str, flo
     from parley.inference.server import ServeSettings, parse_articles
 
     port = free_port()
-    command = [sys.executable, "-m", "parley.cli", "serve", "--model", args.model, "--port", str(port)]
+    # torch float32, as the in-process side below.
+    command = [sys.executable, "-m", "parley.cli", "serve", "--runtime", "torch", "--model", args.model]
+    command += ["--port", str(port)]
     server = start_server([*command, "--max-batch-size", "1"], port, server_env(args.threads))
     try:
         run_load(port, bodies, 8, 1)  # warm-up
@@ -137,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     from parley.inference import EventExtractor
 
     torch.set_num_threads(args.threads)
-    extractor = EventExtractor.from_pretrained(args.model, device="cpu")
+    extractor = EventExtractor.from_pretrained(args.model, device="cpu", runtime="torch")
     bodies = request_bodies(None)
     articles = [json.loads(body) for _, body in bodies[: args.articles]]
     extractor.extract(articles[:8])  # warm-up
@@ -149,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     for size, row in rows.items():
         stages = " | ".join(f"{row[stage] * 1000:.1f}" for stage in STAGES)
         print(f"| {size} | {row['total'] * 1000:.1f} | {first / row['total']:.2f} | {stages} | {row['padding']:.0%} |")
-    http = http_side(EventExtractor.from_pretrained(args.model, device="cpu"), args, bodies)
+    http = http_side(EventExtractor.from_pretrained(args.model, device="cpu", runtime="torch"), args, bodies)
     overhead = http["http_ms"] - http["alone_ms"]
     print(
         f"concurrency 1, {args.requests} requests: {http['http_ms']:.1f} ms per request through the server, "

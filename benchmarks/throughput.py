@@ -216,7 +216,7 @@ def measure_limit(args: argparse.Namespace) -> dict:
 
     from parley.inference.extractor import EventExtractor
 
-    extractor = EventExtractor.from_pretrained(args.model, device=args.device, dtype=args.dtype)
+    extractor = EventExtractor.from_pretrained(args.model, device=args.device, dtype=args.dtype, runtime="torch")
     articles = _read_dump(args.dump)
     units = _units(extractor, articles, args.chunk_size)
     inputs = sorted((u.input_ids for u in units), key=len)
@@ -306,7 +306,7 @@ def measure_peer(args: argparse.Namespace) -> dict:
 
     from parley.inference.extractor import EventExtractor
 
-    extractor = EventExtractor.from_pretrained(args.model, device="cpu")
+    extractor = EventExtractor.from_pretrained(args.model, device="cpu", runtime="torch")
     articles = _read_dump(args.dump)
     texts = [
         articles[u.article]["text"][u.words[0][0] : u.words[-1][1]]
@@ -416,7 +416,7 @@ def _gold_scores(model_dir: str, reduced, gold_path: str, name: str) -> dict:
     from parley.inference.extractor import EventExtractor
 
     gold = read_articles([gold_path], reduced.schema).articles
-    full = EventExtractor.from_pretrained(model_dir, device=reduced.device)
+    full = EventExtractor.from_pretrained(model_dir, device=reduced.device, runtime="torch")
     scores = {}
     for label, extractor in (("fp32", full), (name, reduced)):
         found = score_extractor(extractor, gold).to_dict()

@@ -33,9 +33,9 @@ def lever_extractor(model_dir: str, lever: str, device: str = "cpu", dtype: str 
         raise ValueError(f"unknown lever {lever!r}; expected one of {VARIANTS}")
     cls = {"unsorted": UnsortedExtractor, "decode-per-token": PerTokenLoopsExtractor}.get(lever, EventExtractor)
     if lever == "int8":
-        extractor = cls.from_pretrained(model_dir, device="cpu", int8=True)
+        extractor = cls.from_pretrained(model_dir, device="cpu", int8=True, runtime="torch")
     else:
-        extractor = cls.from_pretrained(model_dir, device=device, dtype=dtype)
+        extractor = cls.from_pretrained(model_dir, device=device, dtype=dtype, runtime="torch")
     if lever == "tokenizer-per-sentence":
         extractor.tokenizer = PerSentenceTokenizer(extractor.tokenizer)
     if lever == "relations-per-pair":

@@ -28,7 +28,6 @@ outputs into what one process writes.
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
@@ -48,9 +47,14 @@ from parley.inference.news_io import (
     iter_records,
     json_line,
 )
+from parley.inference.predict_options import (
+    PredictOptions,  # also imported from here (the CLI, event_predict, benchmarks)
+    check_output_path,
+    chosen_runtime,
+    output_format,
+)
 from parley.inference.run_state import (
     RUN_KEYS,
-    SIDE_FILES,
     PredictSummary,
     RunState,
     check_committed_sizes,
@@ -62,78 +66,6 @@ from parley.inference.run_state import (
     write_state,
 )
 from parley.inference.shards import shard_device
-
-OUTPUT_FORMATS = ("jsonl", "csv", "parquet")
-# The output suffixes that name a format; any other suffix takes --format (default jsonl).
-SUFFIX_FORMATS = {".jsonl": "jsonl", ".csv": "csv", ".parquet": "parquet"}
-
-
-@dataclass
-class PredictOptions:
-    """One `parley predict` run."""
-
-    model: str
-    input: str
-    output: str
-    format: str | None = None  # None: from the output's suffix (.csv, .parquet, else jsonl)
-    dyads: bool = False
-    batch_size: int = 32
-    chunk_size: int = 64  # records per commit
-    resume: bool = False
-    shard: tuple[int, int] | None = None
-    device: str | None = None
-    progress: bool = True
-    overwrite: bool = False  # replace an existing output; without it (and without resume) one is refused
-    int8: bool = False  # int8 dynamically quantised linear layers: faster on CPUs, slightly less accurate
-    dtype: str | None = None  # "float16"/"bfloat16": the model cast to half precision (GPUs); None: float32
-    runtime: str = "torch"  # "onnx": the encoder on ONNX Runtime (CPU; parley.inference.onnx_runtime)
-    # Processes that prepare inputs and write outputs beside the model pass (host_pool.py); 0: all in this
-    # process; None: none beside a CPU model, one per spare core (at most 8) beside a GPU. Output is the same.
-    workers: int | None = None
-
-
-def output_format(options: PredictOptions) -> str:
-    """The output format: given, or from the output suffix; a format that contradicts the suffix is an error.
-
-    CSV and Parquet hold dyad rows only.
-    """
-    name = Path(options.output).name.lower()
-    if name.endswith(".gz"):
-        raise ValueError(
-            f"--output {options.output}: compressed output is not written; name it .jsonl, .csv or .parquet"
-        )
-    suffix = Path(name).suffix
-    implied = SUFFIX_FORMATS.get(suffix)
-    fmt = options.format or implied or "jsonl"
-    if fmt not in OUTPUT_FORMATS:
-        raise ValueError(f"--format: expected one of {OUTPUT_FORMATS}, got {fmt!r}")
-    if implied is not None and fmt != implied:
-        raise ValueError(
-            f"--format {fmt} contradicts the output name {options.output} ({suffix} is {implied}); "
-            f"name the output .{fmt} or leave --format out"
-        )
-    if fmt != "jsonl" and not options.dyads:
-        raise ValueError(f"--format {fmt} writes dyad rows: add --dyads (full extractions are written as JSONL)")
-    return fmt
-
-
-def check_output_path(input_path: Path, output: Path) -> None:
-    """Refuse an output (or a file kept beside it) that is the input itself, reached by any path."""
-    if output.is_dir():
-        raise ValueError(f"--output {output}: is a folder; name a file (e.g. {output / 'events.jsonl'})")
-    for target in (output, *(side_path(output, what) for what in SIDE_FILES)):
-        resolved = target.resolve()
-        same = resolved == input_path or (
-            target.exists() and input_path.exists() and os.path.samefile(target, input_path)
-        )
-        # A folder input reads every .txt in it: an output written there would be read back as an article.
-        inside = input_path.is_dir() and resolved.parent == input_path and resolved.suffix.lower() == ".txt"
-        if same or inside:
-            raise ValueError(
-                f"--output {output}: {'is' if target == output else f'its {target.name} would be'} "
-                f"{'the input' if same else 'inside the input folder'} {input_path}; nothing was written"
-            )
-
 
 # -- the run -------------------------------------------------------------------------------------------------------
 
@@ -155,6 +87,8 @@ def predict_file(
     # Every check that can refuse the run comes before the first byte is written.
     check_output_path(input_path, output)
     input_format(input_path)  # an unsupported input is refused here, not after the model has loaded
+    device = shard_device(options.device, options.shard)
+    options = chosen_runtime(options, device, extractor, output)
     state, summary = _starting_state(options, fmt, input_path, output)
     if state.done:
         summary.notes.append("already complete, nothing to do")
@@ -162,7 +96,6 @@ def predict_file(
     if extractor is None:
         from parley.inference.extractor import EventExtractor
 
-        device = shard_device(options.device, options.shard)
         extractor = EventExtractor.from_pretrained(
             options.model, device=device, int8=options.int8, dtype=options.dtype, runtime=options.runtime
         )

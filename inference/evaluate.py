@@ -29,9 +29,15 @@ def evaluate(
     batch_size: int = 32,
     device: str | None = None,
     progress: bool | None = None,
+    runtime: str = "auto",
+    int8: bool = False,
+    dtype: str | None = None,
 ) -> Scores:
-    """Predict every labeled article under `data` with the model and score the predictions against the labels."""
-    extractor = EventExtractor.from_pretrained(str(model_dir), device=device)
+    """Predict every labeled article under `data` with the model and score the predictions against the labels.
+
+    The model runs as `parley predict` runs it (`runtime`, `int8`, `dtype`: as `EventExtractor.from_pretrained`),
+    so the scores are those of the predictions a user gets."""
+    extractor = EventExtractor.from_pretrained(str(model_dir), device=device, int8=int8, dtype=dtype, runtime=runtime)
     gold = read_articles(data, extractor.schema).articles
     if not gold:
         # Scores over nothing would read P = R = F1 = 1.
@@ -50,8 +56,10 @@ def evaluate_run(
     device: str | None = None,
     progress: bool | None = None,
 ) -> dict[str, Scores]:
-    """End-to-end scores of a finished `parley train` run on its own held-out splits (those that have articles)."""
-    extractor = EventExtractor.from_pretrained(str(Path(run_dir) / "model"), device=device)
+    """End-to-end scores of a finished `parley train` run on its own held-out splits (those that have articles).
+
+    The checkpoint as trained (torch float32): a run's scores do not depend on the machine that computes them."""
+    extractor = EventExtractor.from_pretrained(str(Path(run_dir) / "model"), device=device, runtime="torch")
     articles = run_split_articles(run_dir, extractor.schema)
     return {
         split: score_extractor(extractor, articles[split], batch_size, progress)

@@ -16,10 +16,10 @@ from parley.documents import ACCEPTED, Document, as_documents, is_one_document
 from parley.inference.checkpoint import (
     ModelFolderError,
     check_model_folder,
-    check_runtime,
     model_dtype,
     quantize_int8,
     quiet_loading,
+    resolve_runtime,
 )
 from parley.inference.decoding import decode_bio_tagged
 from parley.inference.events import Argument, Event, Extraction, Mention
@@ -58,6 +58,8 @@ class EventExtractor:
         self.model = model.to(self.device).eval()
         # (input ids, attention mask) -> encoder states: the model's own, or one on another runtime (ONNX).
         self.encoder = encoder or self.model.encode
+        # How the model runs, as a run's state records it (`from_pretrained` sets what it chose).
+        self.runtime, self.int8 = ("torch" if encoder is None else "custom"), False
         self.tokenizer = tokenizer
         # Explicit thresholds win; else those tuned on dev and saved with the model; else none.
         self.thresholds = thresholds or Thresholds(**(getattr(model.config, "thresholds", None) or {}))
@@ -87,17 +89,19 @@ class EventExtractor:
         device: str | None = None,
         int8: bool = False,
         dtype: str | torch.dtype | None = None,
-        runtime: str = "torch",
+        runtime: str = "auto",
         **kwargs: Any,
     ) -> EventExtractor:
         """Load a checkpoint folder written by `parley train` (weights, config, tokenizer).
 
-        `int8=True` quantises every linear layer to int8 (CPU only; see `quantize_int8`). `dtype`
-        ("float16", "bfloat16") casts the whole model for a GPU's half-precision units; the default
-        keeps the float32 weights. `runtime="onnx"` runs the encoder on ONNX Runtime (CPU only; int8 then
-        quantises the encoder alone, with calibrated activation scales; see `parley.inference.onnx_runtime`).
+        `runtime` (default "auto"): on a CPU, the encoder on ONNX Runtime with static int8, the heads in torch
+        float32 (1.7-2.2x torch float32 within 0.007 F1; docs/onnx.md); on a GPU, torch. "torch": the checkpoint
+        as trained, float32 unless `int8=True` (every linear layer dynamically quantised, CPU only; see
+        `quantize_int8`) or `dtype` ("float16", "bfloat16": cast for a GPU's half-precision units). "onnx": the
+        encoder on ONNX Runtime, CPU only, float32 or with `int8=True` static int8
+        (`parley.inference.onnx_runtime`). The chosen pair is kept as `runtime` and `int8`.
         """
-        check_runtime(runtime, device, dtype)
+        runtime, int8 = resolve_runtime(runtime, int8, device, dtype)
         folder = check_model_folder(path)
         try:
             with quiet_loading():
@@ -122,7 +126,9 @@ class EventExtractor:
             tokenizer = AutoTokenizer.from_pretrained(str(folder))
         except (ValueError, OSError) as err:
             raise ModelFolderError(f"{path}: its tokenizer does not load ({err})") from err
-        return cls(model, tokenizer, device=device, **kwargs)
+        extractor = cls(model, tokenizer, device=device, **kwargs)
+        extractor.runtime, extractor.int8 = runtime, int8
+        return extractor
 
     def predict(self, x: str | dict | list, batch_size: int = 32) -> list[Event] | list[list[Event]]:
         """Events of one article (a text, an article dict or an Article -> list of events) or of a list of

@@ -40,7 +40,7 @@ from parley.model import ParleyModel
 
 EXPORT_VERSION = 1  # bump when the export itself changes: every cached file is then made again
 OPSET = 17
-INSTALL_HINT = "pip install 'parley-events[onnx]' (onnxruntime and onnx)"
+INSTALL_HINT = "pip install onnxruntime onnx (dependencies of parley-events; --runtime torch runs without them)"
 
 
 @dataclass(frozen=True)

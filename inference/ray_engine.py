@@ -48,7 +48,8 @@ class EngineSettings:
     actor_dictionary: str | None = None  # events only: the actor dictionary (YAML or CSV)
     int8: bool = False
     dtype: str | None = None
-    runtime: str = "torch"  # "onnx": the encoder on ONNX Runtime in each actor (CPU actors only; docs/onnx.md)
+    # "auto": static int8 on ONNX Runtime in CPU actors, torch in GPU ones; "torch"; "onnx" (CPU; docs/onnx.md).
+    runtime: str = "auto"
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

@@ -16,13 +16,13 @@ import os
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 from parley.inference.actors import ActorCoder
-from parley.inference.checkpoint import check_model_folder
+from parley.inference.checkpoint import check_model_folder, resolve_runtime
 from parley.inference.news_io import InputRecord, ParquetRowWriter, json_line
 from parley.inference.ray_engine import EngineSettings, extract_records, read_input_files
 from parley.inference.ray_manifest import (
@@ -30,6 +30,7 @@ from parley.inference.ray_manifest import (
     FileDone,
     Manifest,
     input_files,
+    read_manifest,
     shard_name,
     starting_manifest,
     write_manifest,
@@ -79,6 +80,18 @@ class RaySummary:
         )
 
 
+def _chosen_runtime(settings: EngineSettings, existing: Manifest | None) -> EngineSettings:
+    """`settings` with "auto" replaced by the runtime the actors run, so the manifest records it: the one of the
+    run that wrote the folder (a run begun on torch goes on on torch), else what "auto" means on their device."""
+    if settings.runtime != "auto":
+        return settings
+    if existing is not None:
+        return replace(settings, runtime=existing.run.get("runtime", "torch"), int8=existing.run.get("int8", False))
+    device = "cuda" if settings.gpus_per_actor > 0 else "cpu"
+    runtime, int8 = resolve_runtime(settings.runtime, settings.int8, device, settings.dtype)
+    return replace(settings, runtime=runtime, int8=int8)
+
+
 def predict_with_ray(options: RayPredictOptions) -> RaySummary:
     """Run the model over every input file not yet done and write its shard; see the module docstring."""
     started = time.perf_counter()
@@ -94,6 +107,7 @@ def predict_with_ray(options: RayPredictOptions) -> RaySummary:
     check_model_folder(settings.model)  # here, not in every actor of the cluster
     if settings.actor_dictionary is not None:
         ActorCoder(settings.actor_dictionary, schema=ParleyConfig.from_pretrained(settings.model).schema_obj)
+    settings = _chosen_runtime(settings, None if options.overwrite else read_manifest(folder))
     run = {
         "model": str(Path(settings.model).resolve()),
         "kind": settings.kind,

@@ -80,6 +80,8 @@ def model_info(extractor: EventExtractor, model_dir: str | Path | None) -> dict[
         "parley_version": metadata.version("parley-events"),
         "encoder": config.encoder_name,
         "max_seq_length": extractor.max_length,
+        # How it runs: the runtime ("torch", "onnx"), int8, and the device (docs/onnx.md).
+        "runtime": {"name": extractor.runtime, "int8": extractor.int8, "device": str(extractor.device)},
         "thresholds": vars(extractor.thresholds),
         "labels": {
             "event_types": list(labels.event_types),

@@ -36,9 +36,11 @@ def tune_thresholds(extractor: EventExtractor, dev: list[Article], grid: tuple[f
 
 
 def tune_run_thresholds(run_dir: str | Path, device: str | None = None) -> Thresholds | None:
-    """Tune on the run's dev split and save into `run_dir/model/config.json`; None when dev is empty."""
+    """Tune on the run's dev split and save into `run_dir/model/config.json`; None when dev is empty.
+
+    Tuned on the checkpoint as trained (torch float32), whatever runtime will later run it."""
     run_dir = Path(run_dir)
-    extractor = EventExtractor.from_pretrained(str(run_dir / "model"), device=device)
+    extractor = EventExtractor.from_pretrained(str(run_dir / "model"), device=device, runtime="torch")
     dev = run_split_articles(run_dir, extractor.schema).get("dev")
     if not dev:
         return None

@@ -44,7 +44,8 @@ def run_status_confusion(
 ) -> Counter[tuple[str, str]]:
     """The confusion of a finished run's `split`, predicted now by the run's model from the run's own data."""
     run_dir = Path(run_dir)
-    extractor = EventExtractor.from_pretrained(str(run_dir / "model"), device=device)
+    # As the run's own scores were computed (`evaluate_run`): the checkpoint as trained.
+    extractor = EventExtractor.from_pretrained(str(run_dir / "model"), device=device, runtime="torch")
     try:
         articles = run_split_articles(run_dir, extractor.schema).get(split) or []
     except KeyError as err:

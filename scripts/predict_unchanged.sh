@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# Show that `parley predict` writes the same bytes at two commits: bash scripts/predict_unchanged.sh REF MODEL_DIR
+# Show that `parley predict` writes the same bytes at two commits:
+#   bash scripts/predict_unchanged.sh REF MODEL_DIR [FLAG ...]
 # Runs predict at REF (in a temporary worktree with its own editable install) and in this checkout, over
 # data/seeds.jsonl and examples/new_articles.jsonl, as event records and as dyad rows, and compares with cmp.
+# FLAGs go to this checkout's runs only: `--runtime torch` against a REF from before static int8 became the CPU
+# default (2026-12-06), whose predict knows no --runtime or ran torch by default.
 set -euo pipefail
 ref=${1:?usage: scripts/predict_unchanged.sh REF MODEL_DIR}
-model=$(realpath "${2:?usage: scripts/predict_unchanged.sh REF MODEL_DIR}")
+model=$(realpath "${2:?usage: scripts/predict_unchanged.sh REF MODEL_DIR [FLAG ...]}")
+shift 2
+flags=("$@")
 repo=$(git rev-parse --show-toplevel)
 work=$(mktemp -d)
 trap 'git -C "$repo" worktree remove --force "$work/ref" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
@@ -25,16 +30,18 @@ check_code "$work/venv/bin/python" "$work/ref"
 check_code python "$repo"
 
 entry="import sys; from parley.cli import main; sys.exit(main(sys.argv[1:]))"
-run() {  # run PYTHON CHECKOUT OUTDIR
-    mkdir -p "$3"
+run() {  # run PYTHON CHECKOUT OUTDIR [FLAG ...]
+    local python=$1 checkout=$2 out=$3
+    shift 3
+    mkdir -p "$out"
     for input in data/seeds.jsonl examples/new_articles.jsonl; do
         name=$(basename "$input" .jsonl)
-        (cd "$2" && "$1" -c "$entry" predict --quiet --model "$model" --input "$repo/$input" --output "$3/$name.jsonl" >/dev/null)
-        (cd "$2" && "$1" -c "$entry" predict --quiet --model "$model" --input "$repo/$input" --output "$3/${name}_dyads.jsonl" --dyads >/dev/null)
+        (cd "$checkout" && "$python" -c "$entry" predict --quiet --model "$model" --input "$repo/$input" --output "$out/$name.jsonl" "$@" >/dev/null)
+        (cd "$checkout" && "$python" -c "$entry" predict --quiet --model "$model" --input "$repo/$input" --output "$out/${name}_dyads.jsonl" --dyads "$@" >/dev/null)
     done
 }
 run "$work/venv/bin/python" "$work/ref" "$work/before"
-run python "$repo" "$work/after"
+run python "$repo" "$work/after" ${flags[@]+"${flags[@]}"}
 status=0
 for file in "$work"/before/*.jsonl; do
     name=$(basename "$file")

@@ -1,7 +1,6 @@
 """The ONNX Runtime path: the exported encoder agrees with torch, the export is cached and keyed by the weights.
 
-Needs the onnx extra (`pip install -e ".[onnx]"`, which scripts/test.sh installs); without it only the test of
-the error that names the extra runs.
+Also what runtime "auto" (the default) picks, and what it does without onnxruntime.
 """
 
 from __future__ import annotations
@@ -23,10 +22,6 @@ TEXTS = [
     "Lavrov met the coalition in Geneva on Friday. He said the opposition declined to attend.",
     "Nothing happened here.",
 ]
-needs_onnx = pytest.mark.skipif(
-    any(__import__("importlib").util.find_spec(name) is None for name in ("onnx", "onnxruntime")),
-    reason="the onnx extra is not installed (pip install -e '.[onnx]'); scripts/test.sh and CI install it",
-)
 
 
 def _events(extractor: EventExtractor) -> list[list[tuple]]:
@@ -62,26 +57,23 @@ def _same_events(expected: list, found: list, tolerance: float, statuses: bool =
 def onnx_model_dir(model_dir, tmp_path_factory):
     """A copy of the keyword checkpoint, so that its onnx/ cache starts empty for this module."""
     folder = tmp_path_factory.mktemp("onnx-model") / "model"
-    shutil.copytree(model_dir, folder)
+    shutil.copytree(model_dir, folder, ignore=shutil.ignore_patterns("onnx"))  # another test may have exported
     return folder
 
 
-@needs_onnx
 def test_onnx_fp32_finds_the_events_torch_finds_with_the_same_scores(onnx_model_dir):
-    torch_events = _events(EventExtractor.from_pretrained(str(onnx_model_dir), device="cpu"))
+    torch_events = _events(EventExtractor.from_pretrained(str(onnx_model_dir), device="cpu", runtime="torch"))
     onnx_extractor = EventExtractor.from_pretrained(str(onnx_model_dir), runtime="onnx")
     assert any(torch_events), "the keyword model finds events in TEXTS"
     _same_events(torch_events, _events(onnx_extractor), tolerance=1e-4)
     assert onnx_extractor.encoder.path.parent == onnx_model_dir / "onnx"
 
 
-@needs_onnx
 def test_onnx_dynamic_int8_finds_the_same_events_within_a_score_tolerance(onnx_model_dir):
-    torch_events = _events(EventExtractor.from_pretrained(str(onnx_model_dir), device="cpu"))
+    torch_events = _events(EventExtractor.from_pretrained(str(onnx_model_dir), device="cpu", runtime="torch"))
     _same_events(torch_events, _events(_static_extractor(onnx_model_dir, "int8")), 0.02)
 
 
-@needs_onnx
 def test_onnx_encoder_states_match_a_tiny_random_bert_with_padding(tiny_encoder_dir, tmp_path):
     from parley.inference.onnx_runtime import onnx_encoder
     from parley.model import ParleyConfig, ParleyModel
@@ -104,7 +96,6 @@ def test_onnx_encoder_states_match_a_tiny_random_bert_with_padding(tiny_encoder_
     assert torch.allclose(found[mask], expected[mask], atol=1e-4)
 
 
-@needs_onnx
 def test_the_export_is_reused_and_made_again_when_the_weights_change(onnx_model_dir, tmp_path):
     folder = tmp_path / "model"
     shutil.copytree(onnx_model_dir, folder)  # its onnx/ cache comes along: no export needed
@@ -113,16 +104,17 @@ def test_the_export_is_reused_and_made_again_when_the_weights_change(onnx_model_
     again = EventExtractor.from_pretrained(str(folder), runtime="onnx").encoder.path
     assert again == first and again.stat().st_mtime_ns == stamp
 
-    changed = EventExtractor.from_pretrained(str(folder), device="cpu").model
+    changed = EventExtractor.from_pretrained(str(folder), device="cpu", runtime="torch").model
     with torch.no_grad():
         changed.encoder.embeddings.word_embeddings.weight.mul_(0.5)
     changed.save_pretrained(folder)
     retrained = EventExtractor.from_pretrained(str(folder), runtime="onnx")
     assert retrained.encoder.path != first
-    _same_events(_events(EventExtractor.from_pretrained(str(folder), device="cpu")), _events(retrained), 1e-4)
+    _same_events(
+        _events(EventExtractor.from_pretrained(str(folder), device="cpu", runtime="torch")), _events(retrained), 1e-4
+    )
 
 
-@needs_onnx
 def test_predict_runtime_onnx_writes_what_torch_writes(onnx_model_dir, tmp_path):
     dump = tmp_path / "in.jsonl"
     dump.write_text("".join(json.dumps({"id": f"a{i}", "text": t}) + "\n" for i, t in enumerate(TEXTS)))
@@ -139,6 +131,46 @@ def test_predict_runtime_onnx_writes_what_torch_writes(onnx_model_dir, tmp_path)
     assert any(spans)
 
 
+def test_predict_by_default_runs_static_int8_on_a_cpu_and_records_it(onnx_model_dir, tmp_path):
+    from parley.inference.run_state import read_state
+
+    dump = tmp_path / "in.jsonl"
+    dump.write_text("".join(json.dumps({"id": f"a{i}", "text": t}) + "\n" for i, t in enumerate(TEXTS)))
+    args = ["predict", "--model", str(onnx_model_dir), "--input", str(dump), "--quiet", "--device", "cpu"]
+    assert main([*args, "--output", str(tmp_path / "default.jsonl")]) == 0
+    assert main([*args, "--output", str(tmp_path / "static.jsonl"), "--runtime", "onnx", "--int8"]) == 0
+    assert (tmp_path / "default.jsonl").read_bytes() == (tmp_path / "static.jsonl").read_bytes()
+    state = read_state(tmp_path / "default.jsonl")
+    assert (state.runtime, state.int8) == ("onnx", True)
+
+
+def test_resuming_a_run_begun_on_torch_goes_on_on_torch(onnx_model_dir, tmp_path, capsys):
+    from parley.inference.batch import PredictOptions, predict_file
+    from parley.inference.run_state import read_state
+
+    dump = tmp_path / "in.jsonl"
+    dump.write_text("".join(json.dumps({"id": f"a{i}", "text": TEXTS[i % 3]}) + "\n" for i in range(6)))
+    unbroken, broken = tmp_path / "unbroken.jsonl", tmp_path / "broken.jsonl"
+    torch_run = {"chunk_size": 2, "device": "cpu", "runtime": "torch", "progress": False}
+    predict_file(PredictOptions(str(onnx_model_dir), str(dump), str(unbroken), **torch_run))
+
+    def crash(chunk: int, stage: str) -> None:
+        if chunk == 1 and stage == "committed":
+            raise RuntimeError("simulated crash")
+
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        predict_file(PredictOptions(str(onnx_model_dir), str(dump), str(broken), **torch_run), hook=crash)
+    # The default runtime on resume is the interrupted run's own, not what "auto" would pick today.
+    args = ["predict", "--model", str(onnx_model_dir), "--input", str(dump), "--output", str(broken)]
+    assert main([*args, "--quiet", "--device", "cpu", "--chunk-size", "2", "--resume"]) == 0
+    assert broken.read_bytes() == unbroken.read_bytes()
+    assert (read_state(broken).runtime, read_state(broken).int8) == ("torch", False)
+    # Named explicitly, another runtime is refused as before.
+    capsys.readouterr()
+    assert main([*args, "--quiet", "--device", "cpu", "--chunk-size", "2", "--resume", "--runtime", "onnx"]) != 0
+    assert "cannot resume, the run differs in ['runtime']" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
@@ -152,13 +184,43 @@ def test_bad_runtime_options_are_refused_before_loading(model_dir, kwargs, messa
         EventExtractor.from_pretrained(str(model_dir), **kwargs)
 
 
-def test_a_missing_onnxruntime_names_the_extra(model_dir, monkeypatch):
+def test_a_missing_onnxruntime_is_named_and_auto_falls_back_to_torch(model_dir, monkeypatch):
     monkeypatch.setitem(sys.modules, "onnxruntime", None)  # import fails as if it were not installed
-    with pytest.raises(ImportError, match=r"parley-events\[onnx\]"):
+    with pytest.raises(ImportError, match=r"pip install onnxruntime onnx"):
         EventExtractor.from_pretrained(str(model_dir), runtime="onnx")
+    with pytest.warns(UserWarning, match="onnxruntime not installed, so the model runs on torch float32"):
+        extractor = EventExtractor.from_pretrained(str(model_dir), device="cpu")
+    assert (extractor.runtime, extractor.int8) == ("torch", False)
+    assert extractor.encoder == extractor.model.encode
 
 
-@needs_onnx
+@pytest.mark.parametrize(
+    ("kwargs", "chosen"),
+    [
+        ({"device": "cpu"}, ("onnx", True)),
+        ({"device": "cpu", "int8": True}, ("onnx", True)),
+        ({"device": "cpu", "dtype": "float32"}, ("onnx", True)),
+        ({"device": "cuda"}, ("torch", False)),
+        ({"device": "cuda:1", "dtype": "bfloat16"}, ("torch", False)),
+        ({"device": "cpu", "dtype": "bfloat16"}, ("torch", False)),
+        ({"device": "cpu", "runtime": "torch"}, ("torch", False)),
+        ({"device": "cpu", "runtime": "torch", "int8": True}, ("torch", True)),
+        ({"device": "cpu", "runtime": "onnx"}, ("onnx", False)),
+    ],
+)
+def test_auto_is_static_int8_on_a_float32_cpu_model_and_torch_elsewhere(kwargs, chosen):
+    from parley.inference.checkpoint import resolve_runtime
+
+    args = {"runtime": "auto", "int8": False, "dtype": None, **kwargs}
+    assert resolve_runtime(args["runtime"], args["int8"], args["device"], args["dtype"]) == chosen
+
+
+def test_the_default_extractor_on_a_cpu_runs_static_int8(onnx_model_dir):
+    extractor = EventExtractor.from_pretrained(str(onnx_model_dir), device="cpu")
+    assert (extractor.runtime, extractor.int8) == ("onnx", True)
+    assert "int8-static" in extractor.encoder.path.name
+
+
 def test_cpu_paths_benchmark_prints_every_path_and_names_a_winner_or_none(onnx_model_dir, tmp_path):
     import re
     import subprocess
@@ -199,7 +261,7 @@ NEIGHBOURS = [
 def _static_extractor(folder, variant: str = "int8-static", **kwargs) -> EventExtractor:
     from parley.inference.onnx_runtime import onnx_encoder
 
-    base = EventExtractor.from_pretrained(str(folder), device="cpu")
+    base = EventExtractor.from_pretrained(str(folder), device="cpu", runtime="torch")
     encoder = onnx_encoder(folder, base.model, variant, **kwargs)
     return EventExtractor(base.model, base.tokenizer, device="cpu", encoder=encoder)
 
@@ -216,9 +278,8 @@ def _outline(extraction) -> tuple[list, list]:
     return shape, scores
 
 
-@needs_onnx
 def test_onnx_int8_static_finds_the_events_torch_finds_within_a_score_tolerance(onnx_model_dir):
-    torch_events = _events(EventExtractor.from_pretrained(str(onnx_model_dir), device="cpu"))
+    torch_events = _events(EventExtractor.from_pretrained(str(onnx_model_dir), device="cpu", runtime="torch"))
     static = EventExtractor.from_pretrained(str(onnx_model_dir), runtime="onnx", int8=True)  # --runtime onnx --int8
     assert static.encoder.path.name.startswith("encoder-int8-static-")
     # The keyword model's status head is untrained: its four statuses score within 0.002 of each other, so any
@@ -226,7 +287,6 @@ def test_onnx_int8_static_finds_the_events_torch_finds_within_a_score_tolerance(
     _same_events(torch_events, _events(static), 0.02, statuses=False)
 
 
-@needs_onnx
 @pytest.mark.parametrize(("variant", "independent"), [("int8-static", True), ("int8", False)])
 def test_static_int8_scores_an_article_alone_as_in_a_batch_where_dynamic_int8_does_not(
     onnx_model_dir, variant, independent
@@ -246,7 +306,6 @@ def test_static_int8_scores_an_article_alone_as_in_a_batch_where_dynamic_int8_do
     assert (largest <= 1e-5) == independent, largest
 
 
-@needs_onnx
 def test_static_int8_is_cached_and_quantised_again_for_other_calibration_texts(onnx_model_dir, tmp_path):
     folder = tmp_path / "model"
     shutil.copytree(onnx_model_dir, folder)
@@ -287,7 +346,6 @@ def test_a_bad_calibration_file_is_named_with_its_line(tmp_path, content, messag
         calibration_texts(path)
 
 
-@needs_onnx
 def test_batch_independence_benchmark_prints_every_path_and_finds_static_int8_independent(onnx_model_dir, tmp_path):
     from pathlib import Path
 

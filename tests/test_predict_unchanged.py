@@ -4,6 +4,7 @@ The fixtures in fixtures/predict_golden/ were written by the code before the res
 checkpoint of helpers_checkpoint (max_seq_length 64, so the seed articles' long sentences go through windows),
 over data/seeds.jsonl and examples/new_articles.jsonl, as event records and as dyad rows. Everything must be
 byte for byte the same except scores, which may move by one unit of their fourth decimal on another CPU.
+They were written on torch float32, so the runs here name `--runtime torch` (the CPU default is static int8).
 `scripts/predict_unchanged.sh REF MODEL` checks byte identity between two commits with any model.
 """
 
@@ -59,6 +60,8 @@ def test_predict_output_is_unchanged(name, model_dir, tmp_path):
                 str(REPO / source),
                 "--output",
                 str(output),
+                "--runtime",
+                "torch",
                 *flags,
             ]
         )

@@ -15,7 +15,15 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from parley.inference.evaluate import evaluate
 
     json_path = _writable_file(args.json, "--json") if args.json else None
-    scores = evaluate(args.model, args.data, batch_size=args.batch_size, device=args.device)
+    scores = evaluate(
+        args.model,
+        args.data,
+        batch_size=args.batch_size,
+        device=args.device,
+        runtime=args.runtime,
+        int8=args.int8,
+        dtype=args.dtype,
+    )
     print(scores.format_table())
     if json_path is not None:
         json_path.write_text(json.dumps(scores.to_dict(), indent=2), encoding="utf-8")
@@ -81,19 +89,20 @@ def _cmd_merge(args: argparse.Namespace) -> int:
 
 
 def add_precision_options(predict: argparse.ArgumentParser) -> None:
-    """--int8, --runtime and --dtype: how the model runs (benchmarks/README.md has their speed and F1)."""
+    """--runtime, --int8 and --dtype: how the model runs (benchmarks/README.md has their speed and F1)."""
+    predict.add_argument(
+        "--runtime",
+        choices=("auto", "torch", "onnx"),
+        default="auto",
+        help="auto (default): on a CPU the encoder on ONNX Runtime with static int8, about 2x torch float32 within "
+        "0.01 F1, exported once into MODEL/onnx/; torch on a GPU. torch: the checkpoint as trained (float32). onnx: "
+        "ONNX Runtime float32, or static int8 with --int8 (docs/onnx.md)",
+    )
     predict.add_argument(
         "--int8",
         action="store_true",
-        help="CPU only: int8 dynamic quantisation, about 2x faster, slightly lower F1 (benchmarks/README.md); "
-        "with --runtime onnx the encoder only, static int8 (calibrated scales: within 0.01 F1, batch-independent)",
-    )
-    predict.add_argument(
-        "--runtime",
-        choices=("torch", "onnx"),
-        default="torch",
-        help="onnx: the encoder on ONNX Runtime, CPU only, exported once into MODEL/onnx/ (needs parley-events[onnx]; "
-        "docs/onnx.md)",
+        help="with --runtime torch: every linear layer dynamically quantised, CPU only, lower F1; with --runtime "
+        "onnx: static int8 (what auto runs on a CPU)",
     )
     predict.add_argument(
         "--dtype",
@@ -111,6 +120,7 @@ def add_commands(commands: argparse._SubParsersAction, debug: argparse.ArgumentP
     evaluate.add_argument("--data", required=True, nargs="+", help="labeled files or folders, any supported format")
     evaluate.add_argument("--batch-size", type=int, default=32)
     evaluate.add_argument("--device", default=None, help="cpu, cuda, ... (default: GPU if there is one)")
+    add_precision_options(evaluate)  # scored as parley predict runs the model
     evaluate.add_argument("--json", default=None, help="also write the scores to this JSON file")
     evaluate.set_defaults(run=_cmd_evaluate)
 
