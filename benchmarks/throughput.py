@@ -216,7 +216,7 @@ def measure_limit(args: argparse.Namespace) -> dict:
 
     from parley.inference.extractor import EventExtractor
 
-    extractor = EventExtractor.from_pretrained(args.model, device=args.device, dtype=args.dtype, runtime="torch")
+    extractor = EventExtractor.from_pretrained(args.model, device=args.device, dtype=args.dtype, runtime=args.runtime)
     articles = _read_dump(args.dump)
     units = _units(extractor, articles, args.chunk_size)
     inputs = sorted((u.input_ids for u in units), key=len)
@@ -228,7 +228,7 @@ def measure_limit(args: argparse.Namespace) -> dict:
     def run(batch_list) -> float:
         started = time.perf_counter()
         for ids, mask in batch_list:
-            extractor.model.encode(ids, mask)
+            extractor.encoder(ids, mask)  # the model's own encode, or the ONNX Runtime session
         _synchronize(device)
         return time.perf_counter() - started
 
@@ -357,7 +357,7 @@ def measure_predict(args: argparse.Namespace) -> dict:
     from parley.inference.batch import PredictOptions, predict_file
     from parley.inference.host_pool import default_workers
 
-    extractor = lever_extractor(args.model, args.lever, args.device, args.dtype)
+    extractor = lever_extractor(args.model, args.lever, args.device, args.dtype, args.runtime)
     extractor.extract(_read_first(args.dump, 2), batch_size=args.batch_size)  # warm-up
     # With workers the main process calls the model pass alone; without, `extract` (units, pass, assembly).
     workers = default_workers(extractor.device.type) if args.workers is None else args.workers
@@ -464,11 +464,11 @@ TITLES = {
 }
 
 
-def lever_extractor(model_dir: str, lever: str, device: str = "cpu", dtype: str | None = None):
+def lever_extractor(model_dir: str, lever: str, device: str = "cpu", dtype: str | None = None, runtime: str = "torch"):
     """The extractor with lever `lever` switched off (benchmarks/throughput_levers.py)."""
     from throughput_levers import lever_extractor as build
 
-    return build(model_dir, lever, device, dtype)
+    return build(model_dir, lever, device, dtype, runtime)
 
 
 def spawn(
@@ -507,6 +507,8 @@ def spawn(
         "--device",
         args.device,
         *(["--dtype", args.dtype] if args.dtype else []),
+        "--runtime",
+        args.runtime,
     ]
     # The fast tokenizer's thread pool gets the same count as torch.
     env = {**os.environ, "RAYON_NUM_THREADS": str(threads), "TOKENIZERS_PARALLELISM": "true", **(env or {})}
@@ -576,6 +578,13 @@ def main() -> int:
     parser.add_argument(
         "--dtype", choices=("float32", "float16", "bfloat16"), default=None, help="every mode's model precision"
     )
+    parser.add_argument(
+        "--runtime",
+        choices=("torch", "auto"),
+        default="torch",
+        help="the runtime of (a) and (c): torch (default; the tables of benchmarks/README.md) or auto, parley "
+        "predict's default (on a CPU the encoder as static int8 on ONNX Runtime); (b) is always torch",
+    )
     parser.add_argument("--work", default=None, help="folder for the dump and outputs (default: a temp folder)")
     parser.add_argument("--mode", choices=MODES, help=argparse.SUPPRESS)
     parser.add_argument("--build-model", help=argparse.SUPPRESS)
@@ -599,7 +608,7 @@ def main() -> int:
     Path(args.work).mkdir(parents=True, exist_ok=True)
     print(f"machine: {machine(args.device)}")
     print(f"threads: {threads} (torch intra-op and the tokenizer, every mode); work folder: {args.work}")
-    print(f"device: {args.device}; model precision: {args.dtype or 'float32'}")
+    print(f"device: {args.device}; model precision: {args.dtype or 'float32'}; runtime of (a) and (c): {args.runtime}")
     if args.model is None:
         folder = Path(args.work) / "model"
         _in_child(str(Path(__file__).resolve()), "--build-model", str(folder))

@@ -27,15 +27,18 @@ from parley.model.encoding import plan_windows
 VARIANTS = ("shipped", "unsorted", "tokenizer-per-sentence", "decode-per-token", "relations-per-pair", "int8")
 
 
-def lever_extractor(model_dir: str, lever: str, device: str = "cpu", dtype: str | None = None) -> EventExtractor:
-    """The extractor of `model_dir` with lever `lever` switched off ("shipped": every lever on)."""
+def lever_extractor(
+    model_dir: str, lever: str, device: str = "cpu", dtype: str | None = None, runtime: str = "torch"
+) -> EventExtractor:
+    """The extractor of `model_dir` with lever `lever` switched off ("shipped": every lever on), on `runtime`
+    (int8: torch's dynamic int8 whatever the runtime)."""
     if lever not in VARIANTS:
         raise ValueError(f"unknown lever {lever!r}; expected one of {VARIANTS}")
     cls = {"unsorted": UnsortedExtractor, "decode-per-token": PerTokenLoopsExtractor}.get(lever, EventExtractor)
     if lever == "int8":
         extractor = cls.from_pretrained(model_dir, device="cpu", int8=True, runtime="torch")
     else:
-        extractor = cls.from_pretrained(model_dir, device=device, dtype=dtype, runtime="torch")
+        extractor = cls.from_pretrained(model_dir, device=device, dtype=dtype, runtime=runtime)
     if lever == "tokenizer-per-sentence":
         extractor.tokenizer = PerSentenceTokenizer(extractor.tokenizer)
     if lever == "relations-per-pair":

@@ -41,9 +41,10 @@ def scripts(model_dir, tiny_encoder_dir, hand_articles, tmp_path_factory) -> dic
         "throughput": ("throughput", [*small, "--work", str(work / "t")]),
         # The half-precision path a GPU run takes; bfloat16 runs on a CPU too.
         "throughput_bf16": ("throughput", [*small, "--work", str(work / "bf16"), "--dtype", "bfloat16"]),
+        # On parley predict's default runtime (static int8 on ONNX Runtime, on this CPU).
         "throughput_rss": (
             "throughput",
-            ["--articles", "2", "3", *small[2:], "--work", str(work / "rss"), "--rss-only"],
+            ["--articles", "2", "3", *small[2:], "--work", str(work / "rss"), "--rss-only", "--runtime", "auto"],
         ),
         "host_throughput": (
             "host_throughput",
@@ -123,8 +124,10 @@ def test_throughput_in_bfloat16_reports_its_accuracy_change(scripts):
     )
 
 
-def test_rss_only_runs_parley_predict_at_each_size(scripts):
+def test_rss_only_runs_parley_predict_at_each_size(scripts, model_dir):
     out = _output(scripts["throughput_rss"])
+    assert "runtime of (a) and (c): auto" in out
+    assert any((model_dir / "onnx").glob("encoder-int8-static-*.onnx"))  # auto ran static int8 on this CPU
     assert re.search(r"^\(c\) parley predict, N=2\s", out, re.M) and re.search(
         r"^\(c\) parley predict, N=3\s", out, re.M
     )
