@@ -176,7 +176,13 @@ def _cache_folder(folder: Path) -> Path:
     except OSError:
         home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
         fallback = home / "parley" / "onnx"
-        fallback.mkdir(parents=True, exist_ok=True)
+        try:
+            fallback.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise OSError(
+                f"{folder}: the ONNX Runtime encoder has nowhere to be cached: neither {beside} nor {fallback} can "
+                f"be written ({err}); set XDG_CACHE_HOME to a writable folder, or run with --runtime torch"
+            ) from err
         return fallback
 
 

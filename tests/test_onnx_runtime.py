@@ -194,6 +194,16 @@ def test_a_missing_onnxruntime_is_named_and_auto_falls_back_to_torch(model_dir, 
     assert extractor.encoder == extractor.model.encode
 
 
+def test_no_writable_cache_is_an_error_that_names_both_places_and_the_way_out(model_dir, tmp_path, monkeypatch):
+    folder = shutil.copytree(model_dir, tmp_path / "model", ignore=shutil.ignore_patterns("onnx"))
+    (folder / "onnx").write_text("a file where the cache folder would go")  # even root cannot mkdir there
+    (tmp_path / "cache").write_text("not a folder either")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    with pytest.raises(OSError, match=r"nowhere to be cached: neither .*model/onnx nor .*cache/parley/onnx") as err:
+        EventExtractor.from_pretrained(str(folder), device="cpu")
+    assert "--runtime torch" in str(err.value)
+
+
 @pytest.mark.parametrize(
     ("kwargs", "chosen"),
     [
