@@ -27,6 +27,7 @@ from pathlib import Path
 
 import torch
 
+from parley.inference.checkpoint import quiet_loading
 from parley.inference.onnx_static import (
     SentenceFeed,
     calibration_inputs,
@@ -110,6 +111,15 @@ def onnx_encoder(
     if not isinstance(chosen, OnnxVariant):
         raise ValueError(f"unknown ONNX variant {variant!r}; expected one of {sorted(VARIANTS)}")
     return OnnxEncoder(exported_encoder(folder, model, chosen, cache_dir, calibration), threads)
+
+
+def export_encoder(folder: str | Path, int8: bool) -> Path:
+    """Make (or find) the cached encoder that `runtime="onnx"` loads for the checkpoint in `folder`: static int8
+    with `int8`, else fp32. For a Ray driver, so that its actors load one file instead of each making it."""
+    _require_onnxruntime()
+    with quiet_loading():
+        model = ParleyModel.from_pretrained(str(folder))
+    return exported_encoder(folder, model, VARIANTS["int8-static" if int8 else "fp32"])
 
 
 def exported_encoder(

@@ -123,6 +123,10 @@ def predict_with_ray(options: RayPredictOptions) -> RaySummary:
     pending = [path for path in files if not manifest.is_done(path, folder)]
     summary = RaySummary(folder, settings.kind, files_skipped=len(files) - len(pending))
     if pending:
+        if settings.runtime == "onnx":
+            from parley.inference.onnx_runtime import export_encoder
+
+            export_encoder(settings.model, settings.int8)  # once here, not in every actor as it starts
         # Taken before reading: a file that changes during the run is not recorded as done in its new state.
         stats = {str(path): path.stat() for path in pending}
         with ray_session(options.address, options.progress):

@@ -194,6 +194,17 @@ def test_a_missing_onnxruntime_is_named_and_auto_falls_back_to_torch(model_dir, 
     assert extractor.encoder == extractor.model.encode
 
 
+def test_export_encoder_makes_the_file_the_extractor_then_loads(model_dir, tmp_path):
+    from parley.inference.onnx_runtime import export_encoder
+
+    folder = shutil.copytree(model_dir, tmp_path / "model", ignore=shutil.ignore_patterns("onnx"))
+    made = export_encoder(folder, int8=True)  # as a Ray driver does before its actors start
+    stamp = made.stat().st_mtime_ns
+    assert made.name.startswith("encoder-int8-static-") and made.parent == folder / "onnx"
+    loaded = EventExtractor.from_pretrained(str(folder), device="cpu").encoder.path
+    assert loaded == made and loaded.stat().st_mtime_ns == stamp
+
+
 def test_no_writable_cache_is_an_error_that_names_both_places_and_the_way_out(model_dir, tmp_path, monkeypatch):
     folder = shutil.copytree(model_dir, tmp_path / "model", ignore=shutil.ignore_patterns("onnx"))
     (folder / "onnx").write_text("a file where the cache folder would go")  # even root cannot mkdir there
