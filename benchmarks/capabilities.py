@@ -717,10 +717,10 @@ def extractor_predictor(extractor, batch_size: int = 64) -> Predict:
     return predict
 
 
-def model_predictor(model_dir: str, batch_size: int = 64) -> Predict:
+def model_predictor(model_dir: str, batch_size: int = 64, runtime: str = "torch") -> Predict:
     from parley.inference.extractor import EventExtractor
 
-    return extractor_predictor(EventExtractor.from_pretrained(model_dir, device="cpu", runtime="torch"), batch_size)
+    return extractor_predictor(EventExtractor.from_pretrained(model_dir, device="cpu", runtime=runtime), batch_size)
 
 
 def rules_predictor() -> Predict:
@@ -741,8 +741,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--failures", type=int, default=0, help="print up to N failed cases per capability")
     parser.add_argument("--json", help="write rates and failures here")
+    parser.add_argument(
+        "--runtime",
+        choices=("torch", "auto"),
+        default="torch",
+        help="how the model runs: torch float32 (default; the tables of benchmarks/README.md) or auto, parley "
+        "predict's default (static int8 on ONNX Runtime on a CPU)",
+    )
     args = parser.parse_args(argv)
-    predict = rules_predictor() if args.rules else model_predictor(args.model)
+    predict = rules_predictor() if args.rules else model_predictor(args.model, runtime=args.runtime)
     result = run_suite(predict, args.cases, args.seed)
     width = max(len(name) for name in result["rates"])
     for name, rate in result["rates"].items():
