@@ -31,6 +31,13 @@ def test_train_then_evaluate_tiny_encoder(hand_articles, write_articles, tiny_en
         assert row in table
     scores = json.loads(scores_json.read_text())
     assert scores["trigger_cls"]["fn"] + scores["trigger_cls"]["tp"] == sum(len(a.events) for a in hand_articles)
+    # Scored as parley predict runs the model: on this CPU the static int8 encoder, exported on first use.
+    assert [p.name.split("-")[1:3] for p in (out / "model" / "onnx").glob("*.onnx")] == [["int8", "static"]]
+    torch_json = tmp_path / "torch.json"
+    on_torch = ["evaluate", "--model", str(out / "model"), "--data", str(data), "--runtime", "torch"]
+    assert main([*on_torch, "--json", str(torch_json)]) == 0
+    gold = json.loads(torch_json.read_text())["trigger_cls"]
+    assert gold["fn"] + gold["tp"] == scores["trigger_cls"]["fn"] + scores["trigger_cls"]["tp"]
 
 
 def test_train_with_packaged_minilm_on_the_seeds(tmp_path, capsys):
