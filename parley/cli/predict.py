@@ -94,7 +94,7 @@ def add_precision_options(predict: argparse.ArgumentParser) -> None:
         "--runtime",
         choices=("auto", "torch", "onnx"),
         default="auto",
-        help="auto (default): on a CPU the encoder on ONNX Runtime with static int8, about 2x torch float32 within "
+        help="auto (default): on a CPU the encoder on ONNX Runtime with static int8, 1.7-2.3x torch float32 within "
         "0.01 F1, exported once into MODEL/onnx/; torch on a GPU. torch: the checkpoint as trained (float32). onnx: "
         "ONNX Runtime float32, or static int8 with --int8 (docs/onnx.md)",
     )
