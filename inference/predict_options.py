@@ -89,8 +89,8 @@ def chosen_runtime(options: PredictOptions, device: str | None, extractor, outpu
     else what "auto" means on this device."""
     if options.runtime != "auto":
         return options
-    if extractor is not None:
-        return replace(options, runtime=extractor.runtime, int8=extractor.int8)
+    if extractor is not None:  # one built by hand may not say: "custom"
+        return replace(options, runtime=getattr(extractor, "runtime", "custom"), int8=getattr(extractor, "int8", False))
     existing = read_state(output) if options.resume else None
     if existing is not None:
         return replace(options, runtime=existing.runtime, int8=existing.int8)
