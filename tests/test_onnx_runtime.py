@@ -144,6 +144,20 @@ def test_predict_by_default_runs_static_int8_on_a_cpu_and_records_it(onnx_model_
     assert (state.runtime, state.int8) == ("onnx", True)
 
 
+def test_a_run_records_the_runtime_of_the_extractor_it_is_given(model_dir, tmp_path):
+    from parley.inference.batch import PredictOptions, predict_file
+    from parley.inference.run_state import read_state
+
+    dump = tmp_path / "in.jsonl"
+    dump.write_text("".join(json.dumps({"id": f"a{i}", "text": t}) + "\n" for i, t in enumerate(TEXTS)))
+    extractor = EventExtractor.from_pretrained(str(model_dir), device="cpu", runtime="torch", int8=True)
+    predict_file(PredictOptions(str(model_dir), str(dump), str(tmp_path / "a.jsonl"), progress=False), extractor)
+    assert (read_state(tmp_path / "a.jsonl").runtime, read_state(tmp_path / "a.jsonl").int8) == ("torch", True)
+    del extractor.runtime, extractor.int8  # as on an extractor-like object built by hand
+    predict_file(PredictOptions(str(model_dir), str(dump), str(tmp_path / "b.jsonl"), progress=False), extractor)
+    assert (read_state(tmp_path / "b.jsonl").runtime, read_state(tmp_path / "b.jsonl").int8) == ("custom", False)
+
+
 def test_resuming_a_run_begun_on_torch_goes_on_on_torch(onnx_model_dir, tmp_path, capsys):
     from parley.inference.batch import PredictOptions, predict_file
     from parley.inference.run_state import read_state
