@@ -72,6 +72,17 @@ def test_suite_size_and_closing_line_with_the_keyword_rules(capsys):
     assert re.search(r"^attend_by_travel +0\.00 +\(0/20\)$", "\n".join(lines), re.M)  # the rules know no travel
 
 
+def test_runtime_auto_scores_the_suite_on_the_static_int8_default(model_dir, tmp_path, capsys):
+    import shutil
+
+    folder = shutil.copytree(model_dir, tmp_path / "model", ignore=shutil.ignore_patterns("onnx"))
+    assert capabilities.main(["--model", str(folder), "--cases", "1", "--runtime", "auto"]) == 0
+    assert re.match(r"capabilities=\d+ passed=", capsys.readouterr().out.strip().splitlines()[-1])
+    assert [path.name.split("-")[1:3] for path in (folder / "onnx").glob("*.onnx")] == [["int8", "static"]]
+    assert capabilities.main(["--model", str(folder), "--cases", "1"]) == 0  # torch: nothing more exported
+    assert len(list((folder / "onnx").glob("*.onnx"))) == 1
+
+
 def test_the_suite_stays_out_of_the_training_data():
     """No case sentence is in data/, nor any of the suite's people: it measures text and names never trained on.
 

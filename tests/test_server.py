@@ -152,6 +152,8 @@ def test_model_info_and_openapi(server, extractor, model_dir):
     assert info["labels"]["event_types"] == list(extractor.labels.event_types)
     assert info["model_version"].startswith(model_dir.name + "@")
     assert info["schema"] == extractor.model.config.schema
+    # The fixture's extractor took the default runtime: on this CPU, static int8 on ONNX Runtime.
+    assert info["runtime"] == {"name": "onnx", "int8": True, "device": "cpu"}
     status, spec = call(f"{server}/openapi.json")
     assert status == 200 and "/v1/extract" in spec["paths"]
 
