@@ -47,7 +47,7 @@ def resolve_runtime(
 ) -> tuple[str, bool]:
     """The (runtime, int8) that `runtime` means for a model on `device` (None: a GPU if there is one) at `dtype`.
 
-    "auto" is ONNX Runtime with static int8 for a float32 model on a CPU: 1.7-2.2x torch float32 within 0.007
+    "auto" is ONNX Runtime with static int8 for a float32 model on a CPU: 1.7-2.3x torch float32 within 0.007
     F1, and batch-independent (docs/onnx.md); on a GPU, or cast to half precision, it is torch. Without
     onnxruntime and onnx installed it falls back to torch with a warning. Other runtimes are returned as given.
     """
@@ -66,6 +66,23 @@ def resolve_runtime(
         )
         return "torch", int8
     return "onnx", True
+
+
+def run_runtime(
+    runtime: str,
+    int8: bool,
+    device: str | torch.device | None,
+    dtype: str | torch.dtype | None,
+    recorded: tuple[str, bool] | None,
+) -> tuple[str, bool]:
+    """The (runtime, int8) a `parley predict` or Ray run runs and records. Under "auto", a run that goes on
+    (resumed, or rerun into its folder) keeps the pair it `recorded`: a run begun on torch ends as an unbroken
+    torch run would. A fresh one gets what "auto" means on `device` (`resolve_runtime`). Others: as given."""
+    if runtime != "auto":
+        return runtime, int8
+    if recorded is not None:
+        return recorded
+    return resolve_runtime(runtime, int8, device, dtype)
 
 
 MODEL_DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}

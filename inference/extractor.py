@@ -95,7 +95,7 @@ class EventExtractor:
         """Load a checkpoint folder written by `parley train` (weights, config, tokenizer).
 
         `runtime` (default "auto"): on a CPU, the encoder on ONNX Runtime with static int8, the heads in torch
-        float32 (1.7-2.2x torch float32 within 0.007 F1; docs/onnx.md); on a GPU, torch. "torch": the checkpoint
+        float32 (1.7-2.3x torch float32 within 0.007 F1; docs/onnx.md); on a GPU, torch. "torch": the checkpoint
         as trained, float32 unless `int8=True` (every linear layer dynamically quantised, CPU only; see
         `quantize_int8`) or `dtype` ("float16", "bfloat16": cast for a GPU's half-precision units). "onnx": the
         encoder on ONNX Runtime, CPU only, float32 or with `int8=True` static int8

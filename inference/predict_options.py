@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from parley.inference.checkpoint import resolve_runtime
+from parley.inference.checkpoint import run_runtime
 from parley.inference.run_state import SIDE_FILES, read_state, side_path
 
 OUTPUT_FORMATS = ("jsonl", "csv", "parquet")
@@ -85,14 +85,10 @@ def check_output_path(input_path: Path, output: Path) -> None:
 
 def chosen_runtime(options: PredictOptions, device: str | None, extractor, output: Path) -> PredictOptions:
     """`options` with "auto" replaced by the runtime that runs, so the state records it: a given extractor's
-    own; when resuming, the interrupted run's (a run begun on torch goes on on torch: same bytes as unbroken);
-    else what "auto" means on this device."""
-    if options.runtime != "auto":
-        return options
-    if extractor is not None:  # one built by hand may not say: "custom"
+    own, else `run_runtime`'s (the interrupted run's when resuming)."""
+    if options.runtime == "auto" and extractor is not None:  # one built by hand may not say: "custom"
         return replace(options, runtime=getattr(extractor, "runtime", "custom"), int8=getattr(extractor, "int8", False))
-    existing = read_state(output) if options.resume else None
-    if existing is not None:
-        return replace(options, runtime=existing.runtime, int8=existing.int8)
-    runtime, int8 = resolve_runtime(options.runtime, options.int8, device, options.dtype)
+    existing = read_state(output) if options.resume and options.runtime == "auto" else None
+    recorded = (existing.runtime, existing.int8) if existing is not None else None
+    runtime, int8 = run_runtime(options.runtime, options.int8, device, options.dtype, recorded)
     return replace(options, runtime=runtime, int8=int8)

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from parley.inference.actors import ActorCoder
-from parley.inference.checkpoint import check_model_folder, resolve_runtime
+from parley.inference.checkpoint import check_model_folder, run_runtime
 from parley.inference.news_io import InputRecord, ParquetRowWriter, json_line
 from parley.inference.ray_engine import EngineSettings, extract_records, read_input_files
 from parley.inference.ray_manifest import (
@@ -81,14 +81,11 @@ class RaySummary:
 
 
 def _chosen_runtime(settings: EngineSettings, existing: Manifest | None) -> EngineSettings:
-    """`settings` with "auto" replaced by the runtime the actors run, so the manifest records it: the one of the
-    run that wrote the folder (a run begun on torch goes on on torch), else what "auto" means on their device."""
-    if settings.runtime != "auto":
-        return settings
-    if existing is not None:
-        return replace(settings, runtime=existing.run.get("runtime", "torch"), int8=existing.run.get("int8", False))
+    """`settings` with "auto" replaced by the runtime the actors run, so the manifest records it (`run_runtime`:
+    the folder's own when a run wrote it, else what "auto" means on the actors' device)."""
+    recorded = (existing.run.get("runtime", "torch"), existing.run.get("int8", False)) if existing else None
     device = "cuda" if settings.gpus_per_actor > 0 else "cpu"
-    runtime, int8 = resolve_runtime(settings.runtime, settings.int8, device, settings.dtype)
+    runtime, int8 = run_runtime(settings.runtime, settings.int8, device, settings.dtype, recorded)
     return replace(settings, runtime=runtime, int8=int8)
 
 
