@@ -104,6 +104,8 @@ def test_throughput_script_prints_the_table_and_the_ratio_line(scripts):
     for title in throughput.TITLES.values():
         assert re.search(rf"^{re.escape(title)}\s+\d+\.\d+\s+[\d,]+\s+[\d,]+", out, re.MULTILINE), out
         assert re.search(rf"^{re.escape(title)}: done in \d+ s$", out, re.MULTILINE), out  # progress as it goes
+    share = re.search(r"^\(c\) spends (\d+\.\d)% in the encoder; the rest of the pass", out, re.MULTILINE)
+    assert share and 0 < float(share[1]) < 100, out  # what the encoder alone takes of (c), beside (a)
     last = out.strip().splitlines()[-1]
     match = re.fullmatch(r"ratio_vs_limit=(\d+\.\d+) ratio_vs_pipeline=(\d+\.\d+) peak_rss_mb=(\d+)", last)
     assert match, out
